@@ -1,0 +1,1 @@
+//! The C ABI of libESMTP 1.1: the only place with `extern "C"`.

@@ -1,0 +1,1 @@
+/* The two variadic entry points of libESMTP; everything else is Rust. */

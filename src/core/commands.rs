@@ -1,0 +1,1 @@
+//! SMTP command formatting (MAIL, RCPT and their parameters, xtext).

@@ -1,0 +1,1 @@
+//! Dot-stuffing for the DATA path.

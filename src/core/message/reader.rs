@@ -1,0 +1,1 @@
+//! Line assembly over the blocks the message callback hands out.

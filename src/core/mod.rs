@@ -1,0 +1,14 @@
+//! The safe core: everything about SMTP, with no FFI in it.
+#![forbid(unsafe_code)]
+
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod extensions;
+pub mod message;
+pub mod model;
+pub mod protocol;
+pub mod reply;
+pub mod sasl;
+pub mod status;
+pub mod transport;

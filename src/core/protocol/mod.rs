@@ -1,0 +1,1 @@
+//! The SMTP protocol engine: one session run over one connection.

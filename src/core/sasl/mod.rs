@@ -1,0 +1,1 @@
+//! SASL client mechanisms (PLAIN, LOGIN, CRAM-MD5, EXTERNAL, NTLM).

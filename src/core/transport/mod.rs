@@ -1,0 +1,1 @@
+//! Transport: TCP connection, timeouts, buffered I/O and TLS.

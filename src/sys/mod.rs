@@ -1,0 +1,3 @@
+//! Safe wrappers around the few libc services the core needs: the system
+//! resolver, local time and the node name. The only unsafe code outside
+//! `capi`.

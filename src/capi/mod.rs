@@ -1,1 +1,18 @@
 //! The C ABI of libESMTP 1.1: the only place with `extern "C"`.
+
+#[macro_use]
+pub mod macros;
+pub mod appdata;
+pub mod auth;
+pub mod callbacks;
+pub mod errno;
+pub mod etrn;
+pub mod handles;
+pub mod headers;
+pub mod message;
+pub mod recipient;
+pub mod session;
+pub mod starttls;
+pub mod status;
+pub mod strerror;
+pub mod version;

@@ -1,3 +1,7 @@
 //! Safe wrappers around the few libc services the core needs: the system
 //! resolver, local time and the node name. The only unsafe code outside
 //! `capi`.
+
+pub mod host;
+pub mod resolver;
+pub mod time;

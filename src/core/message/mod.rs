@@ -5,3 +5,4 @@ pub mod date;
 pub mod dotstuff;
 pub mod headers;
 pub mod reader;
+pub mod transfer;

@@ -1,0 +1,1 @@
+//! Sending one message's content: DATA (headers, body, dot-stuffing, terminator) and BDAT chunks.

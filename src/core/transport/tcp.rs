@@ -1,0 +1,1 @@
+//! Resolving and connecting: every address in order, with timeouts.

@@ -1,0 +1,1 @@
+//! TLS for STARTTLS: the client context, handshake and peer verification.

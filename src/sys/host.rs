@@ -1,0 +1,1 @@
+//! The local node name (uname), libESMTP's default EHLO name.

@@ -1,0 +1,1 @@
+//! Local time (localtime_r), for the Date header.

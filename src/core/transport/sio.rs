@@ -1,1 +1,396 @@
-//! Buffered, timed reads and writes over the connection (plain or TLS), feeding the monitor.
+//! Buffered, timed reads and writes over the connection (plain or TLS),
+//! feeding the monitor.
+//!
+//! * Commands accumulate in the write buffer and go out when the protocol
+//!   must wait, or, like libESMTP's 2048-byte buffer, when the next command
+//!   would not fit in 2048 bytes: the monitor and the server see the same
+//!   command batches as with libESMTP.
+//! * Message content goes through the same buffer but is written in large
+//!   blocks (64 KiB); the terminator leaves with the last data.
+//! * Every wait (read or write) uses the current timeout, in milliseconds.
+//! * Writes never raise SIGPIPE: std's `TcpStream` sends with
+//!   `MSG_NOSIGNAL` on Linux, and the TLS stream writes through it.
+//! * Write errors are remembered and the bytes dropped (as libESMTP); the
+//!   failure surfaces as a failed read.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use openssl::ssl::SslStream;
+
+use crate::core::events::{MonitorKind, SessionHooks};
+use crate::core::reply::ReadFailure;
+
+/// libESMTP's buffer size: command batches are split at this size.
+pub const COMMAND_BATCH: usize = 2048;
+/// Content is written in blocks of this size.
+pub const CONTENT_BLOCK: usize = 64 * 1024;
+/// Bytes asked for per read (libESMTP's read buffer).
+const READ_CHUNK: usize = 2048;
+
+/// The byte stream under the SMTP session.
+#[derive(Debug)]
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<SslStream<TcpStream>>),
+}
+
+impl Stream {
+    /// The socket under the stream.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// One SMTP connection: stream, buffers, current timeout, monitor switch.
+#[derive(Debug)]
+pub struct Connection {
+    stream: Option<Stream>,
+    read_buf: Vec<u8>,
+    read_pos: usize,
+    write_buf: Vec<u8>,
+    timeout_ms: i64,
+    applied_timeout: Option<Duration>,
+    monitor_attached: bool,
+    write_failed: bool,
+}
+
+impl Connection {
+    /// Wraps a connected socket; `monitor` says whether a monitor callback
+    /// was set when the connection was made.
+    pub fn new(stream: TcpStream, monitor: bool, timeout_ms: i64) -> Connection {
+        Connection {
+            stream: Some(Stream::Plain(stream)),
+            read_buf: Vec::with_capacity(READ_CHUNK),
+            read_pos: 0,
+            write_buf: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
+            timeout_ms,
+            applied_timeout: None,
+            monitor_attached: monitor,
+            write_failed: false,
+        }
+    }
+
+    /// Replaces the current timeout (milliseconds).
+    pub fn set_timeout(&mut self, timeout_ms: i64) {
+        self.timeout_ms = timeout_ms;
+    }
+
+    pub fn timeout_ms(&self) -> i64 {
+        self.timeout_ms
+    }
+
+    /// Attaches or detaches the monitor (detached during content transfer).
+    pub fn set_monitor(&mut self, attached: bool) {
+        self.monitor_attached = attached;
+    }
+
+    pub fn monitor_attached(&self) -> bool {
+        self.monitor_attached
+    }
+
+    /// Whether a write has failed on this connection.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed
+    }
+
+    pub fn is_tls(&self) -> bool {
+        matches!(self.stream, Some(Stream::Tls(_)))
+    }
+
+    pub fn stream(&self) -> Option<&Stream> {
+        self.stream.as_ref()
+    }
+
+    fn apply_timeout(&mut self) {
+        let ms = u64::try_from(self.timeout_ms.max(1)).unwrap_or(1);
+        let wanted = Some(Duration::from_millis(ms));
+        if self.applied_timeout != wanted {
+            if let Some(stream) = &self.stream {
+                let _ = stream.tcp().set_read_timeout(wanted);
+                let _ = stream.tcp().set_write_timeout(wanted);
+            }
+            self.applied_timeout = wanted;
+        }
+    }
+
+    /// Queues one command; first writes what is buffered if the command
+    /// would not fit in a libESMTP-sized batch.
+    pub fn queue_command(&mut self, command: &[u8], hooks: &mut dyn SessionHooks) {
+        if !self.write_buf.is_empty() && self.write_buf.len() + command.len() > COMMAND_BATCH {
+            self.flush(hooks);
+        }
+        self.write_buf.extend_from_slice(command);
+    }
+
+    /// Queues content bytes (never shown to the monitor's Writing view when
+    /// the monitor is detached); writes in large blocks.
+    pub fn queue_content(&mut self, data: &[u8], hooks: &mut dyn SessionHooks) {
+        self.write_buf.extend_from_slice(data);
+        if self.write_buf.len() >= CONTENT_BLOCK {
+            self.flush(hooks);
+        }
+    }
+
+    /// Bytes waiting in the write buffer.
+    pub fn pending_output(&self) -> usize {
+        self.write_buf.len()
+    }
+
+    /// Writes the buffer, showing it to the monitor first when attached.
+    pub fn flush(&mut self, hooks: &mut dyn SessionHooks) {
+        if self.write_buf.is_empty() {
+            return;
+        }
+        if self.monitor_attached {
+            hooks.monitor(&self.write_buf, MonitorKind::Writing);
+        }
+        self.write_raw();
+    }
+
+    fn write_raw(&mut self) {
+        self.apply_timeout();
+        if !self.write_failed {
+            if let Some(stream) = &mut self.stream {
+                let result = stream
+                    .write_all(&self.write_buf)
+                    .and_then(|_| stream.flush());
+                if result.is_err() {
+                    self.write_failed = true;
+                }
+            } else {
+                self.write_failed = true;
+            }
+        }
+        self.write_buf.clear();
+    }
+
+    /// A writer for message content: no monitor, large blocks.
+    pub fn content_writer(&mut self) -> ContentWriter<'_> {
+        ContentWriter { conn: self }
+    }
+
+    /// Drops unread input (after STARTTLS: nothing that arrived in clear may
+    /// be taken as a reply sent over TLS).
+    pub fn discard_input(&mut self) {
+        self.read_buf.clear();
+        self.read_pos = 0;
+    }
+
+    /// Reads once into the buffer. `Ok(0)` is end of stream.
+    fn fill(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
+        if !self.write_buf.is_empty() {
+            // Never block on input with output still unsent.
+            self.flush(hooks);
+        }
+        self.apply_timeout();
+        let Some(stream) = &mut self.stream else {
+            return Err(ReadFailure::Closed);
+        };
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(n) => {
+                    if n > 0 {
+                        if self.monitor_attached {
+                            hooks.monitor(&chunk[..n], MonitorKind::Reading);
+                        }
+                        self.compact();
+                        self.read_buf.extend_from_slice(&chunk[..n]);
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(ReadFailure::Timeout)
+                }
+                Err(_) => return Err(ReadFailure::Closed),
+            }
+        }
+    }
+
+    fn compact(&mut self) {
+        if self.read_pos > 0 {
+            self.read_buf.drain(..self.read_pos);
+            self.read_pos = 0;
+        }
+    }
+
+    /// Reads one line (up to and including LF) of at most `max` bytes.
+    /// End of stream inside a line returns the partial line; a timeout
+    /// inside a line counts as a dropped connection.
+    pub fn read_line(
+        &mut self,
+        max: usize,
+        hooks: &mut dyn SessionHooks,
+    ) -> Result<Vec<u8>, ReadFailure> {
+        let mut searched = 0;
+        loop {
+            let unread = &self.read_buf[self.read_pos..];
+            if let Some(p) = unread[searched..].iter().position(|&b| b == b'\n') {
+                let end = searched + p + 1;
+                if end > max {
+                    return Err(ReadFailure::TooLong);
+                }
+                let line = unread[..end].to_vec();
+                self.read_pos += end;
+                return Ok(line);
+            }
+            searched = unread.len();
+            if searched > max {
+                return Err(ReadFailure::TooLong);
+            }
+            match self.fill(hooks) {
+                Ok(0) | Err(ReadFailure::Closed) => {
+                    if searched == 0 {
+                        return Err(ReadFailure::Closed);
+                    }
+                    let line = self.read_buf[self.read_pos..].to_vec();
+                    self.read_pos = self.read_buf.len();
+                    return Ok(line);
+                }
+                Ok(_) => {}
+                Err(ReadFailure::Timeout) if searched == 0 => return Err(ReadFailure::Timeout),
+                Err(_) => return Err(ReadFailure::Closed),
+            }
+        }
+    }
+
+    /// Reads whatever input has already arrived, without waiting.
+    pub fn drain_available(&mut self, hooks: &mut dyn SessionHooks) {
+        let Some(stream) = &self.stream else { return };
+        if stream.tcp().set_nonblocking(true).is_err() {
+            return;
+        }
+        while let Ok(n) = self.fill_nonblocking(hooks) {
+            if n == 0 {
+                break;
+            }
+        }
+        if let Some(stream) = &self.stream {
+            let _ = stream.tcp().set_nonblocking(false);
+        }
+    }
+
+    fn fill_nonblocking(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
+        let Some(stream) = &mut self.stream else {
+            return Err(ReadFailure::Closed);
+        };
+        let mut chunk = [0u8; READ_CHUNK];
+        match stream.read(&mut chunk) {
+            Ok(n) => {
+                if self.monitor_attached && n > 0 {
+                    hooks.monitor(&chunk[..n], MonitorKind::Reading);
+                }
+                self.compact();
+                self.read_buf.extend_from_slice(&chunk[..n]);
+                Ok(n)
+            }
+            Err(_) => Err(ReadFailure::Timeout),
+        }
+    }
+
+    /// Whether the buffered input holds at least one complete reply (a
+    /// complete line whose code is followed by something other than `-`).
+    pub fn has_complete_reply(&self) -> bool {
+        let mut rest = &self.read_buf[self.read_pos..];
+        while let Some(p) = rest.iter().position(|&b| b == b'\n') {
+            let line = &rest[..=p];
+            let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+            if line.get(digits) != Some(&b'-') {
+                return true;
+            }
+            rest = &rest[p + 1..];
+        }
+        false
+    }
+
+    /// Takes the plain socket out for a TLS handshake (STARTTLS). Pending
+    /// input is discarded. `None` if the stream is already TLS or gone.
+    pub fn take_plain(&mut self, hooks: &mut dyn SessionHooks) -> Option<TcpStream> {
+        self.flush(hooks);
+        self.discard_input();
+        match self.stream.take() {
+            Some(Stream::Plain(tcp)) => Some(tcp),
+            other => {
+                self.stream = other;
+                None
+            }
+        }
+    }
+
+    /// Installs the TLS stream produced by the handshake.
+    pub fn upgrade(&mut self, tls: SslStream<TcpStream>) {
+        self.stream = Some(Stream::Tls(Box::new(tls)));
+        self.applied_timeout = None;
+    }
+
+    /// Closes the connection (TLS close-notify first).
+    pub fn close(&mut self) {
+        if let Some(Stream::Tls(tls)) = &mut self.stream {
+            let _ = tls.shutdown();
+        }
+        if let Some(stream) = self.stream.take() {
+            let _ = stream.tcp().shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Drops buffered output and closes without a word (client errors).
+    pub fn abort(&mut self) {
+        self.write_buf.clear();
+        self.close();
+    }
+}
+
+/// Writes message content into the connection's buffer.
+pub struct ContentWriter<'a> {
+    conn: &'a mut Connection,
+}
+
+impl Write for ContentWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.conn.write_buf.extend_from_slice(buf);
+        if self.conn.write_buf.len() >= CONTENT_BLOCK {
+            self.conn.write_raw();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

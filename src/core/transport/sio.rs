@@ -80,6 +80,7 @@ pub struct Connection {
     write_buf: Vec<u8>,
     timeout_ms: i64,
     applied_timeout: Option<Duration>,
+    monitor_configured: bool,
     monitor_attached: bool,
     write_failed: bool,
 }
@@ -95,6 +96,7 @@ impl Connection {
             write_buf: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
             timeout_ms,
             applied_timeout: None,
+            monitor_configured: monitor,
             monitor_attached: monitor,
             write_failed: false,
         }
@@ -109,9 +111,14 @@ impl Connection {
         self.timeout_ms
     }
 
-    /// Attaches or detaches the monitor (detached during content transfer).
-    pub fn set_monitor(&mut self, attached: bool) {
-        self.monitor_attached = attached;
+    /// Hides what follows from the monitor (message content).
+    pub fn detach_monitor(&mut self) {
+        self.monitor_attached = false;
+    }
+
+    /// Shows what follows to the monitor again, if one was set at connect.
+    pub fn attach_monitor(&mut self) {
+        self.monitor_attached = self.monitor_configured;
     }
 
     pub fn monitor_attached(&self) -> bool {

@@ -1,0 +1,154 @@
+//! The BDAT path (protocol.md 12.6) and its two fixes: no chunk after a
+//! failed one (Q-BDATFAIL) and a LAST without a reply is not delivered.
+
+mod protocol_support;
+
+use esmtp::core::error::Error;
+use esmtp::core::protocol::{run, Outcome};
+use protocol_support::*;
+
+fn chunking(extra: &[&str], rules: Vec<Rule>) -> Script {
+    let mut ehlo = vec!["250-fake.example", "250-CHUNKING"];
+    ehlo.extend_from_slice(extra);
+    ehlo.push("250 ENHANCEDSTATUSCODES");
+    let mut all = vec![reply("EHLO", &ehlo), always("MAIL", &["250 2.1.0 ok"]), always("RCPT", &["250 2.1.5 ok"])];
+    all.extend(rules);
+    all.push(reply("RSET", &["250 2.0.0 reset"]));
+    all.push(reply("QUIT", &["221 2.0.0 bye"]));
+    Script::new(&["220 x"], all)
+}
+
+fn session_with(port: u16, messages: usize) -> esmtp::core::model::Session {
+    let mut s = session(port);
+    for i in 0..messages {
+        s.messages.push(message(Some("a@x"), &[&format!("r{i}@x")]));
+    }
+    s
+}
+
+#[test]
+fn without_pipelining_each_chunk_waits() {
+    let script = chunking(&[], vec![reply("BDAT 0 LAST", &["250 2.0.0 queued"]), always("BDAT", &["250 2.0.0 chunk"])]);
+    let (port, server) = serve(vec![script]);
+    let s = session_with(port, 1);
+    let mut hooks = Recorder::new(vec!["0123456789"]);
+    hooks.piece = 4;
+    let outcome = run(&s, "c", &mut hooks);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, Outcome { ret: true, error: None });
+    let batches: Vec<&str> = t.lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    assert_eq!(
+        batches,
+        vec![
+            "C: EHLO c [#1]",
+            "C: MAIL FROM:<a@x> [#2]",
+            "C: RCPT TO:<r0@x> [#3]",
+            "C: BDAT 4 [#4]",
+            "C: BDAT 4 [#5]",
+            "C: BDAT 2 [#6]",
+            "C: BDAT 0 LAST [#7]",
+            "C: QUIT [#8]",
+        ]
+    );
+    assert!(s.messages[0].recipients[0].complete.get());
+}
+
+#[test]
+fn failed_chunk_stops_the_message_and_rsets() {
+    let script = chunking(&[], vec![reply("BDAT", &["554 5.6.0 bad content"]), always("BDAT", &["250 2.0.0 ok"])]);
+    let (port, server) = serve(vec![script]);
+    let s = session_with(port, 2);
+    let mut hooks = Recorder::new(vec!["0123456789", "abc"]);
+    hooks.piece = 4;
+    let outcome = run(&s, "c", &mut hooks);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(
+        t.commands(),
+        vec![
+            "EHLO c",
+            "MAIL FROM:<a@x>",
+            "RCPT TO:<r0@x>",
+            "BDAT 4",
+            "RSET",
+            "MAIL FROM:<a@x>",
+            "RCPT TO:<r1@x>",
+            "BDAT 3",
+            "BDAT 0 LAST",
+            "QUIT"
+        ]
+    );
+    assert_eq!(status(&s.messages[0].transfer_status), "554 5.6.0 \"bad content\\r\\n\"");
+    assert!(s.messages[0].recipients[0].complete.get());
+    let sent: Vec<String> = hooks.events().into_iter().filter(|e| e.contains("MESSAGESENT")).collect();
+    assert_eq!(sent, vec!["EV MESSAGESENT #0", "EV MESSAGESENT #1"]);
+}
+
+#[test]
+fn pipelined_failure_decides_even_if_last_succeeds() {
+    let script = chunking(
+        &["250-PIPELINING"],
+        vec![
+            reply("BDAT", &["451 4.3.0 try later"]),
+            reply("BDAT", &["503 5.5.1 no transaction"]),
+            reply("BDAT 0 LAST", &["250 2.0.0 queued"]),
+        ],
+    );
+    let (port, server) = serve(vec![script]);
+    let s = session_with(port, 1);
+    let mut hooks = Recorder::new(vec!["0123"]);
+    hooks.piece = 2;
+    let outcome = run(&s, "c", &mut hooks);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, Outcome { ret: true, error: None });
+    // All chunks were queued before the first reply arrived.
+    assert_eq!(t.commands()[3..6], ["BDAT 2", "BDAT 2", "BDAT 0 LAST"]);
+    // The last reply read stays in the status, the first failure decides.
+    assert_eq!(s.messages[0].transfer_status.code(), 250);
+    assert!(!s.messages[0].recipients[0].complete.get());
+    assert!(hooks.events().contains(&"EV MESSAGESENT #0".to_owned()));
+}
+
+#[test]
+fn last_chunk_without_reply_is_not_delivered() {
+    let script = chunking(&["250-PIPELINING"], vec![rule("BDAT 0 LAST", Action::Silent), always("BDAT", &["250 2.0.0 chunk"])]);
+    let (port, server) = serve(vec![script]);
+    let mut s = session_with(port, 1);
+    s.timeouts.data2 = 300;
+    let mut hooks = Recorder::new(vec!["0123"]);
+    let outcome = run(&s, "c", &mut hooks);
+    let _ = server.join();
+    assert_eq!(outcome, Outcome { ret: true, error: Some(Error::DroppedConnection) });
+    assert_eq!(s.messages[0].transfer_status.code(), 0);
+    assert!(!s.messages[0].recipients[0].complete.get());
+    assert!(!hooks.events().iter().any(|e| e.contains("MESSAGESENT")));
+}
+
+#[test]
+fn xexch50_ends_with_bdat_2_last() {
+    let script = chunking(&["250-XEXCH50", "250-PIPELINING"], vec![always("BDAT", &["250 2.0.0 ok"])]);
+    let (port, server) = serve(vec![script]);
+    let s = session_with(port, 1);
+    let mut hooks = Recorder::new(vec!["body"]);
+    let outcome = run(&s, "c", &mut hooks);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(t.commands()[3..5], ["BDAT 4", "BDAT 2 LAST"]);
+    assert_eq!(t.content(), vec!["body", "\\r\\n"]);
+    assert!(s.messages[0].recipients[0].complete.get());
+}
+
+#[test]
+fn large_message_goes_out_in_big_writes() {
+    let script = chunking(&["250-PIPELINING"], vec![always("BDAT", &["250 2.0.0 ok"])]);
+    let (port, server) = serve(vec![script]);
+    let s = session_with(port, 1);
+    let body = "x".repeat(1 << 20);
+    let mut hooks = Recorder::new(vec![body.as_str()]);
+    hooks.piece = 8192;
+    let outcome = run(&s, "c", &mut hooks);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(t.commands().iter().filter(|c| c.starts_with("BDAT 8192")).count(), 128);
+    assert!(s.messages[0].recipients[0].complete.get());
+}

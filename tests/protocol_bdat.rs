@@ -11,7 +11,11 @@ fn chunking(extra: &[&str], rules: Vec<Rule>) -> Script {
     let mut ehlo = vec!["250-fake.example", "250-CHUNKING"];
     ehlo.extend_from_slice(extra);
     ehlo.push("250 ENHANCEDSTATUSCODES");
-    let mut all = vec![reply("EHLO", &ehlo), always("MAIL", &["250 2.1.0 ok"]), always("RCPT", &["250 2.1.5 ok"])];
+    let mut all = vec![
+        reply("EHLO", &ehlo),
+        always("MAIL", &["250 2.1.0 ok"]),
+        always("RCPT", &["250 2.1.5 ok"]),
+    ];
     all.extend(rules);
     all.push(reply("RSET", &["250 2.0.0 reset"]));
     all.push(reply("QUIT", &["221 2.0.0 bye"]));
@@ -28,15 +32,32 @@ fn session_with(port: u16, messages: usize) -> esmtp::core::model::Session {
 
 #[test]
 fn without_pipelining_each_chunk_waits() {
-    let script = chunking(&[], vec![reply("BDAT 0 LAST", &["250 2.0.0 queued"]), always("BDAT", &["250 2.0.0 chunk"])]);
+    let script = chunking(
+        &[],
+        vec![
+            reply("BDAT 0 LAST", &["250 2.0.0 queued"]),
+            always("BDAT", &["250 2.0.0 chunk"]),
+        ],
+    );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 1);
     let mut hooks = Recorder::new(vec!["0123456789"]);
     hooks.piece = 4;
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
-    let batches: Vec<&str> = t.lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
+    let batches: Vec<&str> = t
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         batches,
         vec![
@@ -55,14 +76,26 @@ fn without_pipelining_each_chunk_waits() {
 
 #[test]
 fn failed_chunk_stops_the_message_and_rsets() {
-    let script = chunking(&[], vec![reply("BDAT", &["554 5.6.0 bad content"]), always("BDAT", &["250 2.0.0 ok"])]);
+    let script = chunking(
+        &[],
+        vec![
+            reply("BDAT", &["554 5.6.0 bad content"]),
+            always("BDAT", &["250 2.0.0 ok"]),
+        ],
+    );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 2);
     let mut hooks = Recorder::new(vec!["0123456789", "abc"]);
     hooks.piece = 4;
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
     assert_eq!(
         t.commands(),
         vec![
@@ -78,9 +111,16 @@ fn failed_chunk_stops_the_message_and_rsets() {
             "QUIT"
         ]
     );
-    assert_eq!(status(&s.messages[0].transfer_status), "554 5.6.0 \"bad content\\r\\n\"");
+    assert_eq!(
+        status(&s.messages[0].transfer_status),
+        "554 5.6.0 \"bad content\\r\\n\""
+    );
     assert!(s.messages[0].recipients[0].complete.get());
-    let sent: Vec<String> = hooks.events().into_iter().filter(|e| e.contains("MESSAGESENT")).collect();
+    let sent: Vec<String> = hooks
+        .events()
+        .into_iter()
+        .filter(|e| e.contains("MESSAGESENT"))
+        .collect();
     assert_eq!(sent, vec!["EV MESSAGESENT #0", "EV MESSAGESENT #1"]);
 }
 
@@ -100,7 +140,13 @@ fn pipelined_failure_decides_even_if_last_succeeds() {
     hooks.piece = 2;
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
     // All chunks were queued before the first reply arrived.
     assert_eq!(t.commands()[3..6], ["BDAT 2", "BDAT 2", "BDAT 0 LAST"]);
     // The last reply read stays in the status, the first failure decides.
@@ -111,14 +157,26 @@ fn pipelined_failure_decides_even_if_last_succeeds() {
 
 #[test]
 fn last_chunk_without_reply_is_not_delivered() {
-    let script = chunking(&["250-PIPELINING"], vec![rule("BDAT 0 LAST", Action::Silent), always("BDAT", &["250 2.0.0 chunk"])]);
+    let script = chunking(
+        &["250-PIPELINING"],
+        vec![
+            rule("BDAT 0 LAST", Action::Silent),
+            always("BDAT", &["250 2.0.0 chunk"]),
+        ],
+    );
     let (port, server) = serve(vec![script]);
     let mut s = session_with(port, 1);
     s.timeouts.data2 = 300;
     let mut hooks = Recorder::new(vec!["0123"]);
     let outcome = run(&s, "c", &mut hooks);
     let _ = server.join();
-    assert_eq!(outcome, Outcome { ret: true, error: Some(Error::DroppedConnection) });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: Some(Error::DroppedConnection)
+        }
+    );
     assert_eq!(s.messages[0].transfer_status.code(), 0);
     assert!(!s.messages[0].recipients[0].complete.get());
     assert!(!hooks.events().iter().any(|e| e.contains("MESSAGESENT")));
@@ -126,13 +184,22 @@ fn last_chunk_without_reply_is_not_delivered() {
 
 #[test]
 fn xexch50_ends_with_bdat_2_last() {
-    let script = chunking(&["250-XEXCH50", "250-PIPELINING"], vec![always("BDAT", &["250 2.0.0 ok"])]);
+    let script = chunking(
+        &["250-XEXCH50", "250-PIPELINING"],
+        vec![always("BDAT", &["250 2.0.0 ok"])],
+    );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 1);
     let mut hooks = Recorder::new(vec!["body"]);
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
     assert_eq!(t.commands()[3..5], ["BDAT 4", "BDAT 2 LAST"]);
     assert_eq!(t.content(), vec!["body", "\\r\\n"]);
     assert!(s.messages[0].recipients[0].complete.get());
@@ -148,7 +215,19 @@ fn large_message_goes_out_in_big_writes() {
     hooks.piece = 8192;
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
-    assert_eq!(t.commands().iter().filter(|c| c.starts_with("BDAT 8192")).count(), 128);
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
+    assert_eq!(
+        t.commands()
+            .iter()
+            .filter(|c| c.starts_with("BDAT 8192"))
+            .count(),
+        128
+    );
     assert!(s.messages[0].recipients[0].complete.get());
 }

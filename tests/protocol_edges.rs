@@ -12,7 +12,11 @@ use esmtp::core::status::StatusCell;
 use protocol_support::*;
 
 const EHLO_PLAIN: &[&str] = &["250-fake.example", "250 ENHANCEDSTATUSCODES"];
-const EHLO_PIPE: &[&str] = &["250-fake.example", "250-PIPELINING", "250 ENHANCEDSTATUSCODES"];
+const EHLO_PIPE: &[&str] = &[
+    "250-fake.example",
+    "250-PIPELINING",
+    "250 ENHANCEDSTATUSCODES",
+];
 
 fn one_message(port: u16, to: &[&str]) -> esmtp::core::model::Session {
     let mut s = session(port);
@@ -20,7 +24,11 @@ fn one_message(port: u16, to: &[&str]) -> esmtp::core::model::Session {
     s
 }
 
-fn go(s: &esmtp::core::model::Session, hooks: &mut Recorder, server: std::thread::JoinHandle<Vec<Transcript>>) -> (Outcome, Vec<Transcript>) {
+fn go(
+    s: &esmtp::core::model::Session,
+    hooks: &mut Recorder,
+    server: std::thread::JoinHandle<Vec<Transcript>>,
+) -> (Outcome, Vec<Transcript>) {
     let outcome = run(s, "client.example", hooks);
     (outcome, server.join().expect("server"))
 }
@@ -31,11 +39,20 @@ fn ok_outcome(error: Option<Error>) -> Outcome {
 
 #[test]
 fn greeting_refused_quits_and_returns_0() {
-    let (port, server) = serve(vec![Script::new(&["554 5.3.2 go away"], vec![reply("QUIT", &["221 bye"])])]);
+    let (port, server) = serve(vec![Script::new(
+        &["554 5.3.2 go away"],
+        vec![reply("QUIT", &["221 bye"])],
+    )]);
     let s = one_message(port, &["b@x"]);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
-    assert_eq!(outcome, Outcome { ret: false, error: None });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: false,
+            error: None
+        }
+    );
     assert_eq!(t[0].commands(), vec!["QUIT"]);
     assert_eq!(hooks.events(), vec!["EV CONNECT", "EV DISCONNECT"]);
 }
@@ -45,7 +62,13 @@ fn greeting_odd_code_closes_without_quit() {
     let (port, server) = serve(vec![Script::new(&["250 weird"], vec![])]);
     let s = one_message(port, &["b@x"]);
     let (outcome, t) = go(&s, &mut Recorder::new(vec!["x\r\n"]), server);
-    assert_eq!(outcome, Outcome { ret: false, error: None });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: false,
+            error: None
+        }
+    );
     assert!(t[0].commands().is_empty());
 }
 
@@ -54,7 +77,13 @@ fn greeting_mismatch_and_timeout() {
     let (port, server) = serve(vec![Script::new(&["220-first", "221 second"], vec![])]);
     let s = one_message(port, &["b@x"]);
     let (outcome, _) = go(&s, &mut Recorder::new(vec!["x\r\n"]), server);
-    assert_eq!(outcome, Outcome { ret: false, error: Some(Error::StatusMismatch) });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: false,
+            error: Some(Error::StatusMismatch)
+        }
+    );
 
     let mut script = Script::new(&[], vec![]);
     script.greeting = Action::Silent;
@@ -69,39 +98,98 @@ fn greeting_mismatch_and_timeout() {
 #[test]
 fn ehlo_outcomes() {
     // 550: QUIT, return 1, errno unchanged.
-    let (port, server) = serve(vec![Script::new(&["220 x"], vec![reply("EHLO", &["550 no"]), reply("QUIT", &["221 bye"])])]);
-    let (outcome, t) = go(&one_message(port, &["b@x"]), &mut Recorder::new(vec![]), server);
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![reply("EHLO", &["550 no"]), reply("QUIT", &["221 bye"])],
+    )]);
+    let (outcome, t) = go(
+        &one_message(port, &["b@x"]),
+        &mut Recorder::new(vec![]),
+        server,
+    );
     assert_eq!(outcome, ok_outcome(None));
     assert_eq!(t[0].commands(), vec!["EHLO client.example", "QUIT"]);
     // 421: QUIT, next address (none) → 0.
-    let (port, server) = serve(vec![Script::new(&["220 x"], vec![reply("EHLO", &["421 busy"]), reply("QUIT", &["221 bye"])])]);
-    let (outcome, _) = go(&one_message(port, &["b@x"]), &mut Recorder::new(vec![]), server);
-    assert_eq!(outcome, Outcome { ret: false, error: None });
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![reply("EHLO", &["421 busy"]), reply("QUIT", &["221 bye"])],
+    )]);
+    let (outcome, _) = go(
+        &one_message(port, &["b@x"]),
+        &mut Recorder::new(vec![]),
+        server,
+    );
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: false,
+            error: None
+        }
+    );
     // 354: invalid status.
-    let (port, server) = serve(vec![Script::new(&["220 x"], vec![reply("EHLO", &["354 what"]), reply("QUIT", &["221 bye"])])]);
-    let (outcome, _) = go(&one_message(port, &["b@x"]), &mut Recorder::new(vec![]), server);
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![reply("EHLO", &["354 what"]), reply("QUIT", &["221 bye"])],
+    )]);
+    let (outcome, _) = go(
+        &one_message(port, &["b@x"]),
+        &mut Recorder::new(vec![]),
+        server,
+    );
     assert_eq!(outcome, ok_outcome(Some(Error::InvalidResponseStatus)));
     // 502 then HELO 554: next address → 0.
     let (port, server) = serve(vec![Script::new(
         &["220 x"],
-        vec![reply("EHLO", &["502 no"]), reply("HELO", &["554 no"]), reply("QUIT", &["221 bye"])],
+        vec![
+            reply("EHLO", &["502 no"]),
+            reply("HELO", &["554 no"]),
+            reply("QUIT", &["221 bye"]),
+        ],
     )]);
-    let (outcome, t) = go(&one_message(port, &["b@x"]), &mut Recorder::new(vec![]), server);
-    assert_eq!(outcome, Outcome { ret: false, error: None });
-    assert_eq!(t[0].commands(), vec!["EHLO client.example", "HELO client.example", "QUIT"]);
+    let (outcome, t) = go(
+        &one_message(port, &["b@x"]),
+        &mut Recorder::new(vec![]),
+        server,
+    );
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: false,
+            error: None
+        }
+    );
+    assert_eq!(
+        t[0].commands(),
+        vec!["EHLO client.example", "HELO client.example", "QUIT"]
+    );
 }
 
 #[test]
 fn nothing_to_do_and_injection_refused_before_connecting() {
     let mut s = session(1);
     s.messages.push(message(Some("a@x"), &[]));
-    assert_eq!(run(&s, "h", &mut Recorder::default()), Outcome { ret: false, error: Some(Error::NothingToDo) });
+    assert_eq!(
+        run(&s, "h", &mut Recorder::default()),
+        Outcome {
+            ret: false,
+            error: Some(Error::NothingToDo)
+        }
+    );
     let s = one_message(1, &["b@x>\r\nNOOP"]);
     let mut hooks = Recorder::default();
-    assert_eq!(run(&s, "h", &mut hooks), Outcome { ret: false, error: Some(Error::Inval) });
+    assert_eq!(
+        run(&s, "h", &mut hooks),
+        Outcome {
+            ret: false,
+            error: Some(Error::Inval)
+        }
+    );
     assert!(hooks.log.is_empty());
     let s = one_message(1, &["b@x"]);
-    assert_eq!(run(&s, "h\n", &mut Recorder::default()).error, Some(Error::Inval));
+    assert_eq!(
+        run(&s, "h\n", &mut Recorder::default()).error,
+        Some(Error::Inval)
+    );
 }
 
 #[test]
@@ -112,7 +200,13 @@ fn connect_refused_returns_errno() {
     };
     let s = one_message(port, &["b@x"]);
     let mut hooks = Recorder::default();
-    assert_eq!(run(&s, "h", &mut hooks), Outcome { ret: false, error: Some(Error::Os(libc::ECONNREFUSED)) });
+    assert_eq!(
+        run(&s, "h", &mut hooks),
+        Outcome {
+            ret: false,
+            error: Some(Error::Os(libc::ECONNREFUSED))
+        }
+    );
     assert!(hooks.log.is_empty());
 }
 
@@ -137,11 +231,26 @@ fn mail_refused_goes_straight_to_the_next_mail() {
     assert_eq!(outcome, ok_outcome(None));
     assert_eq!(
         t[0].commands(),
-        vec!["EHLO client.example", "MAIL FROM:<a@x>", "MAIL FROM:<c@x>", "RCPT TO:<d@x>", "DATA", ".", "QUIT"]
+        vec![
+            "EHLO client.example",
+            "MAIL FROM:<a@x>",
+            "MAIL FROM:<c@x>",
+            "RCPT TO:<d@x>",
+            "DATA",
+            ".",
+            "QUIT"
+        ]
     );
     assert_eq!(
         hooks.events(),
-        vec!["EV CONNECT", "EV MAILSTATUS #0", "EV MAILSTATUS #1", "EV RCPTSTATUS #1.0", "EV MESSAGESENT #1", "EV DISCONNECT"]
+        vec![
+            "EV CONNECT",
+            "EV MAILSTATUS #0",
+            "EV MAILSTATUS #1",
+            "EV RCPTSTATUS #1.0",
+            "EV MESSAGESENT #1",
+            "EV DISCONNECT"
+        ]
     );
     assert!(!s.messages[0].recipients[0].complete.get());
 }
@@ -163,11 +272,21 @@ fn require_all_recipients_aborts_with_rset() {
     let mut s = one_message(port, &["ok@x", "bad@x"]);
     s.messages.push(message(Some("c@x"), &["d@x"]));
     s.require_all_recipients = true;
-    s.messages[0].transfer_status.set(esmtp::core::status::Status { code: 999, ..Default::default() });
+    s.messages[0]
+        .transfer_status
+        .set(esmtp::core::status::Status {
+            code: 999,
+            ..Default::default()
+        });
     let mut hooks = Recorder::new(vec!["1\r\n", "2\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(None));
-    let batches: Vec<&str> = t[0].lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    let batches: Vec<&str> = t[0]
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         batches,
         vec![
@@ -229,7 +348,10 @@ fn data_refused_then_rset_and_all_refused_sends_lone_dot() {
     assert!(t[0].content().is_empty());
     assert!(hooks.log.contains(&"C> .\\r\\n".to_owned()));
     assert!(!hooks.log.contains(&"[rewind]".to_owned()));
-    assert_eq!(status(&s.messages[0].transfer_status), "554 5.0.0 \"no data\\r\\n\"");
+    assert_eq!(
+        status(&s.messages[0].transfer_status),
+        "554 5.0.0 \"no data\\r\\n\""
+    );
     assert!(!s.messages[0].recipients[0].complete.get());
     assert!(s.messages[1].recipients[0].complete.get());
     assert_eq!(
@@ -259,27 +381,64 @@ fn etrn_only_session_pipelines_etrn_and_quit() {
         ],
     )]);
     let mut s = session(port);
-    s.etrn_nodes.push(EtrnNode { option: 64, domain: "example.com".into(), status: StatusCell::default() });
-    s.etrn_nodes.push(EtrnNode { option: 0, domain: "example.net".into(), status: StatusCell::default() });
+    s.etrn_nodes.push(EtrnNode {
+        option: 64,
+        domain: "example.com".into(),
+        status: StatusCell::default(),
+    });
+    s.etrn_nodes.push(EtrnNode {
+        option: 0,
+        domain: "example.net".into(),
+        status: StatusCell::default(),
+    });
     s.required = ExtSet::ETRN;
     let mut hooks = Recorder::default();
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(None));
-    let batches: Vec<&str> = t[0].lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    let batches: Vec<&str> = t[0]
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         batches,
-        vec!["C: EHLO client.example [#1]", "C: ETRN @example.com [#2]", "C: ETRN example.net [#2]", "C: QUIT [#2]"]
+        vec![
+            "C: EHLO client.example [#1]",
+            "C: ETRN @example.com [#2]",
+            "C: ETRN example.net [#2]",
+            "C: QUIT [#2]"
+        ]
     );
-    assert_eq!(hooks.events(), vec!["EV CONNECT", "EV ETRNSTATUS node=0", "EV ETRNSTATUS node=1", "EV DISCONNECT"]);
-    assert_eq!(status(&s.etrn_nodes[1].status), "458 0.0.0 \"unable\\r\\n\"");
+    assert_eq!(
+        hooks.events(),
+        vec![
+            "EV CONNECT",
+            "EV ETRNSTATUS node=0",
+            "EV ETRNSTATUS node=1",
+            "EV DISCONNECT"
+        ]
+    );
+    assert_eq!(
+        status(&s.etrn_nodes[1].status),
+        "458 0.0.0 \"unable\\r\\n\""
+    );
 }
 
 #[test]
 fn required_extensions_missing_fire_in_order_then_quit() {
-    let (port, server) = serve(vec![Script::new(&["220 x"], vec![reply("EHLO", &["250 x"]), reply("QUIT", &["221 bye"])])]);
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![reply("EHLO", &["250 x"]), reply("QUIT", &["221 bye"])],
+    )]);
     let mut s = one_message(port, &["b@x"]);
-    s.etrn_nodes.push(EtrnNode { option: 0, domain: "d".into(), status: StatusCell::default() });
-    s.required = ExtSet::DSN | ExtSet::CHUNKING | ExtSet::BINARYMIME | ExtSet::EIGHTBITMIME | ExtSet::ETRN;
+    s.etrn_nodes.push(EtrnNode {
+        option: 0,
+        domain: "d".into(),
+        status: StatusCell::default(),
+    });
+    s.required =
+        ExtSet::DSN | ExtSet::CHUNKING | ExtSet::BINARYMIME | ExtSet::EIGHTBITMIME | ExtSet::ETRN;
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(Some(Error::ExtensionNotAvailable)));
@@ -305,7 +464,11 @@ fn missing_dsn_may_continue_and_etrn_continue_without_message_quits() {
         vec![reply("EHLO", &["250 x"]), reply("QUIT", &["221 bye"])],
     )]);
     let mut s = session(port);
-    s.etrn_nodes.push(EtrnNode { option: 0, domain: "d".into(), status: StatusCell::default() });
+    s.etrn_nodes.push(EtrnNode {
+        option: 0,
+        domain: "d".into(),
+        status: StatusCell::default(),
+    });
     s.required = ExtSet::ETRN;
     let mut hooks = Recorder::default();
     hooks.answers.push((2003, 0));
@@ -317,14 +480,23 @@ fn missing_dsn_may_continue_and_etrn_continue_without_message_quits() {
 
 #[test]
 fn starttls_required_without_tls_support() {
-    let (port, server) = serve(vec![Script::new(&["220 x"], vec![reply("EHLO", &["250-x", "250 STARTTLS"]), reply("QUIT", &["221 bye"])])]);
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![
+            reply("EHLO", &["250-x", "250 STARTTLS"]),
+            reply("QUIT", &["221 bye"]),
+        ],
+    )]);
     let mut s = one_message(port, &["b@x"]);
     s.starttls = STARTTLS_REQUIRED;
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(Some(Error::ExtensionNotAvailable)));
     assert_eq!(t[0].commands(), vec!["EHLO client.example", "QUIT"]);
-    assert_eq!(hooks.events(), vec!["EV CONNECT", "EV EXTNASTARTTLS", "EV DISCONNECT"]);
+    assert_eq!(
+        hooks.events(),
+        vec!["EV CONNECT", "EV EXTNASTARTTLS", "EV DISCONNECT"]
+    );
 }
 
 #[test]
@@ -346,19 +518,28 @@ fn syntax_warning_on_quit_reply() {
     let (outcome, _) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(Some(Error::InvalidResponseSyntax)));
     let events = hooks.events();
-    assert_eq!(events[events.len() - 2..], ["EV SYNTAXWARNING preset=0", "EV DISCONNECT"]);
+    assert_eq!(
+        events[events.len() - 2..],
+        ["EV SYNTAXWARNING preset=0", "EV DISCONNECT"]
+    );
     assert!(s.messages[0].recipients[0].complete.get());
 }
 
 #[test]
 fn timeout_at_reply_start_ends_without_quit() {
-    let (port, server) = serve(vec![Script::new(&["220 x"], vec![reply("EHLO", EHLO_PLAIN), rule("MAIL", Action::Silent)])]);
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![reply("EHLO", EHLO_PLAIN), rule("MAIL", Action::Silent)],
+    )]);
     let mut s = one_message(port, &["b@x"]);
     s.timeouts.envelope = 300;
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(Some(Error::DroppedConnection)));
-    assert_eq!(t[0].commands(), vec!["EHLO client.example", "MAIL FROM:<a@x>"]);
+    assert_eq!(
+        t[0].commands(),
+        vec!["EHLO client.example", "MAIL FROM:<a@x>"]
+    );
     assert_eq!(hooks.events(), vec!["EV CONNECT", "EV DISCONNECT"]);
 }
 
@@ -366,13 +547,20 @@ fn timeout_at_reply_start_ends_without_quit() {
 fn timeout_inside_reply_writes_quit() {
     let (port, server) = serve(vec![Script::new(
         &["220 x"],
-        vec![reply("EHLO", EHLO_PLAIN), rule("MAIL", Action::Raw(b"250-partial\r\n".to_vec())), rule("QUIT", Action::Silent)],
+        vec![
+            reply("EHLO", EHLO_PLAIN),
+            rule("MAIL", Action::Raw(b"250-partial\r\n".to_vec())),
+            rule("QUIT", Action::Silent),
+        ],
     )]);
     let mut s = one_message(port, &["b@x"]);
     s.timeouts.envelope = 300;
     let (outcome, t) = go(&s, &mut Recorder::new(vec!["x\r\n"]), server);
     assert_eq!(outcome, ok_outcome(Some(Error::DroppedConnection)));
-    assert_eq!(t[0].commands(), vec!["EHLO client.example", "MAIL FROM:<a@x>", "QUIT"]);
+    assert_eq!(
+        t[0].commands(),
+        vec!["EHLO client.example", "MAIL FROM:<a@x>", "QUIT"]
+    );
     assert_eq!(s.messages[0].reverse_path_status.code(), 250);
 }
 
@@ -383,14 +571,25 @@ fn reply_421_to_first_pipelined_rcpt_then_close() {
         vec![
             reply("EHLO", EHLO_PIPE),
             reply("MAIL", &["250 2.1.0 ok"]),
-            rule("RCPT", Action::ReplyClose(vec!["421 4.3.0 closing".to_owned()])),
+            rule(
+                "RCPT",
+                Action::ReplyClose(vec!["421 4.3.0 closing".to_owned()]),
+            ),
         ],
     )]);
     let s = one_message(port, &["b@x", "c@x"]);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(Some(Error::DroppedConnection)));
-    assert_eq!(hooks.events(), vec!["EV CONNECT", "EV MAILSTATUS #0", "EV RCPTSTATUS #0.0", "EV DISCONNECT"]);
+    assert_eq!(
+        hooks.events(),
+        vec![
+            "EV CONNECT",
+            "EV MAILSTATUS #0",
+            "EV RCPTSTATUS #0.0",
+            "EV DISCONNECT"
+        ]
+    );
     assert!(!t[0].commands().contains(&"QUIT".to_owned()));
 }
 
@@ -411,8 +610,14 @@ fn long_reply_line_does_not_shift_replies() {
     let s = one_message(port, &["b@x"]);
     let (outcome, _) = go(&s, &mut Recorder::new(vec!["x\r\n"]), server);
     assert_eq!(outcome, ok_outcome(None));
-    assert_eq!(s.messages[0].reverse_path_status.with(|s| s.text.len()), 1102);
-    assert_eq!(status(&s.messages[0].transfer_status), "250 2.0.0 \"queued\\r\\n\"");
+    assert_eq!(
+        s.messages[0].reverse_path_status.with(|s| s.text.len()),
+        1102
+    );
+    assert_eq!(
+        status(&s.messages[0].transfer_status),
+        "250 2.0.0 \"queued\\r\\n\""
+    );
 }
 
 #[test]
@@ -429,7 +634,11 @@ fn xusr_and_deliverby() {
         ],
     )]);
     let mut s = one_message(port, &["b@x"]);
-    s.messages[0].deliver_by = Some(DeliverBy { time: 100, mode: BY_NOTIFY, trace: true });
+    s.messages[0].deliver_by = Some(DeliverBy {
+        time: 100,
+        mode: BY_NOTIFY,
+        trace: true,
+    });
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     hooks.answers.push((3000, 30));
     let (outcome, t) = go(&s, &mut hooks, server);
@@ -442,7 +651,12 @@ fn xusr_and_deliverby() {
 fn message_callback_errno_drops_the_connection() {
     let (port, server) = serve(vec![Script::new(
         &["220 x"],
-        vec![reply("EHLO", EHLO_PLAIN), reply("MAIL", &["250 ok"]), reply("RCPT", &["250 ok"]), reply("DATA", &["354 go"])],
+        vec![
+            reply("EHLO", EHLO_PLAIN),
+            reply("MAIL", &["250 ok"]),
+            reply("RCPT", &["250 ok"]),
+            reply("DATA", &["354 go"]),
+        ],
     )]);
     let s = one_message(port, &["b@x"]);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
@@ -484,13 +698,24 @@ fn rerun_sends_only_pending_recipients() {
     let s = one_message(port, &["ok@x", "perm@x", "temp@x"]);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     assert_eq!(run(&s, "client.example", &mut hooks), ok_outcome(None));
-    let complete: Vec<bool> = s.messages[0].recipients.iter().map(|r| r.complete.get()).collect();
+    let complete: Vec<bool> = s.messages[0]
+        .recipients
+        .iter()
+        .map(|r| r.complete.get())
+        .collect();
     assert_eq!(complete, vec![true, true, false]);
     assert_eq!(run(&s, "client.example", &mut hooks), ok_outcome(None));
     let t = server.join().expect("server");
     assert_eq!(
         t[1].commands(),
-        vec!["EHLO client.example", "MAIL FROM:<a@x>", "RCPT TO:<temp@x>", "DATA", ".", "QUIT"]
+        vec![
+            "EHLO client.example",
+            "MAIL FROM:<a@x>",
+            "RCPT TO:<temp@x>",
+            "DATA",
+            ".",
+            "QUIT"
+        ]
     );
     assert!(s.messages[0].recipients.iter().all(|r| r.complete.get()));
     assert!(!s.has_work());
@@ -509,7 +734,9 @@ fn hundred_recipients_are_batched_like_libesmtp() {
         ],
     )
     .data_end(&["250 2.0.0 queued"])]);
-    let names: Vec<String> = (0..100).map(|i| format!("recipient{i:03}@example.org")).collect();
+    let names: Vec<String> = (0..100)
+        .map(|i| format!("recipient{i:03}@example.org"))
+        .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let s = one_message(port, &refs);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
@@ -517,9 +744,25 @@ fn hundred_recipients_are_batched_like_libesmtp() {
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(None));
     assert_eq!(t[0].commands().len(), 105);
-    let writes: Vec<usize> = hooks.log.iter().filter(|l| l.starts_with("C> RCPT")).map(|l| l.len()).collect();
+    let writes: Vec<usize> = hooks
+        .log
+        .iter()
+        .filter(|l| l.starts_with("C> RCPT"))
+        .map(|l| l.len())
+        .collect();
     assert!(writes.len() >= 2, "{writes:?}");
-    assert!(hooks.log.iter().filter(|l| l.starts_with("C> ")).all(|l| l.replace("\\r\\n", "..").len() <= 2048 + 3));
-    assert_eq!(hooks.events().iter().filter(|e| e.starts_with("EV RCPTSTATUS")).count(), 100);
+    assert!(hooks
+        .log
+        .iter()
+        .filter(|l| l.starts_with("C> "))
+        .all(|l| l.replace("\\r\\n", "..").len() <= 2048 + 3));
+    assert_eq!(
+        hooks
+            .events()
+            .iter()
+            .filter(|e| e.starts_with("EV RCPTSTATUS"))
+            .count(),
+        100
+    );
     assert!(s.messages[0].recipients.iter().all(|r| r.complete.get()));
 }

@@ -5,7 +5,7 @@ mod protocol_support;
 
 use esmtp::core::error::Error;
 use esmtp::core::extensions::ExtSet;
-use esmtp::core::model::{RET_HDRS, BODY_8BITMIME, BODY_BINARYMIME, NOTIFY_NEVER};
+use esmtp::core::model::{BODY_8BITMIME, BODY_BINARYMIME, NOTIFY_NEVER, RET_HDRS};
 use esmtp::core::protocol::run;
 use protocol_support::*;
 
@@ -24,7 +24,10 @@ fn t_a_pipelining_two_messages() {
         vec![
             reply("EHLO", EHLO_PIPELINING),
             always("MAIL", &["250 2.1.0 OK"]),
-            reply("RCPT TO:<bad@", &["550 5.1.1 <bad@example.org>: no such user"]),
+            reply(
+                "RCPT TO:<bad@",
+                &["550 5.1.1 <bad@example.org>: no such user"],
+            ),
             always("RCPT", &["250 2.1.5 OK"]),
             always("DATA", &["354 End data with <CR><LF>.<CR><LF>"]),
             reply("QUIT", &["221 2.0.0 bye"]),
@@ -34,16 +37,30 @@ fn t_a_pipelining_two_messages() {
     .data_end(&["250 2.0.0 queued as A2"]);
     let (port, server) = serve(vec![script]);
     let mut s = session(port);
-    s.messages.push(message(Some("alice@example.org"), &["bob@example.org", "bad@example.org"]));
-    s.messages.push(message(Some("alice@example.org"), &["carol@example.org", "dave@example.org"]));
-    let mut hooks = Recorder::new(vec!["Subject: one\r\n\r\nHello 1\r\n", "Subject: two\r\n\r\nHello 2\r\n"]);
+    s.messages.push(message(
+        Some("alice@example.org"),
+        &["bob@example.org", "bad@example.org"],
+    ));
+    s.messages.push(message(
+        Some("alice@example.org"),
+        &["carol@example.org", "dave@example.org"],
+    ));
+    let mut hooks = Recorder::new(vec![
+        "Subject: one\r\n\r\nHello 1\r\n",
+        "Subject: two\r\n\r\nHello 2\r\n",
+    ]);
     hooks.monitor = true;
     let outcome = run(&s, "client.example", &mut hooks);
     let t = server.join().expect("server").remove(0);
     assert!(outcome.ret);
     assert_eq!(outcome.error, None);
 
-    let batches: Vec<&str> = t.lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    let batches: Vec<&str> = t
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         batches,
         vec![
@@ -61,7 +78,10 @@ fn t_a_pipelining_two_messages() {
             "C: QUIT [#8]",
         ]
     );
-    assert_eq!(t.content(), vec!["Subject: one", "", "Hello 1", "Subject: two", "", "Hello 2"]);
+    assert_eq!(
+        t.content(),
+        vec!["Subject: one", "", "Hello 1", "Subject: two", "", "Hello 2"]
+    );
     assert_eq!(
         hooks.events(),
         vec![
@@ -78,7 +98,12 @@ fn t_a_pipelining_two_messages() {
         ]
     );
     // The monitor: commands as flushed, content hidden, final reply shown.
-    let written: Vec<&str> = hooks.log.iter().filter(|l| l.starts_with("C> ")).map(String::as_str).collect();
+    let written: Vec<&str> = hooks
+        .log
+        .iter()
+        .filter(|l| l.starts_with("C> "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         written,
         vec![
@@ -90,13 +115,20 @@ fn t_a_pipelining_two_messages() {
             "C> QUIT\\r\\n",
         ]
     );
-    let read: String = hooks.log.iter().filter_map(|l| l.strip_prefix("S< ")).collect();
+    let read: String = hooks
+        .log
+        .iter()
+        .filter_map(|l| l.strip_prefix("S< "))
+        .collect();
     assert!(read.contains("250 2.0.0 queued as A1\\r\\n"));
     assert!(!hooks.log.iter().any(|l| l.contains("Hello")));
 
     let m0 = &s.messages[0];
     assert_eq!(status(&m0.reverse_path_status), "250 2.1.0 \"OK\\r\\n\"");
-    assert_eq!(status(&m0.transfer_status), "250 2.0.0 \"queued as A1\\r\\n\"");
+    assert_eq!(
+        status(&m0.transfer_status),
+        "250 2.0.0 \"queued as A1\\r\\n\""
+    );
     assert_eq!(status(&m0.recipients[0].status), "250 2.1.5 \"OK\\r\\n\"");
     assert_eq!(
         status(&m0.recipients[1].status),
@@ -124,12 +156,20 @@ fn t_b_helo_fallback_lock_step() {
     .data_end(&["250 accepted"]);
     let (port, server) = serve(vec![script]);
     let mut s = session(port);
-    s.messages.push(message(Some("alice@example.org"), &["bob@example.org", "carol@example.org"]));
+    s.messages.push(message(
+        Some("alice@example.org"),
+        &["bob@example.org", "carol@example.org"],
+    ));
     let mut hooks = Recorder::new(vec!["Subject: plain\r\n\r\nHello\r\n"]);
     let outcome = run(&s, "client.example", &mut hooks);
     let t = server.join().expect("server").remove(0);
     assert_eq!((outcome.ret, outcome.error), (true, None));
-    let batches: Vec<&str> = t.lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    let batches: Vec<&str> = t
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         batches,
         vec![
@@ -157,7 +197,14 @@ fn t_c_dsn_size_8bitmime_parameters() {
         vec![
             reply(
                 "EHLO",
-                &["250-fake.example", "250-PIPELINING", "250-SIZE 20000", "250-DSN", "250-8BITMIME", "250 ENHANCEDSTATUSCODES"],
+                &[
+                    "250-fake.example",
+                    "250-PIPELINING",
+                    "250-SIZE 20000",
+                    "250-DSN",
+                    "250-8BITMIME",
+                    "250 ENHANCEDSTATUSCODES",
+                ],
             ),
             reply("MAIL", &["250 2.1.0 sender ok"]),
             always("RCPT", &["250 2.1.5 recipient ok"]),
@@ -168,7 +215,10 @@ fn t_c_dsn_size_8bitmime_parameters() {
     .data_end(&["250 2.0.0 queued"]);
     let (port, server) = serve(vec![script]);
     let mut s = session(port);
-    let mut m = message(Some("alice@example.org"), &["bob@example.org", "carol@example.org"]);
+    let mut m = message(
+        Some("alice@example.org"),
+        &["bob@example.org", "carol@example.org"],
+    );
     m.size_estimate = 5000;
     m.dsn_ret = RET_HDRS;
     m.dsn_envid = Some("id+1=2 x\u{e9}".to_owned());
@@ -206,7 +256,14 @@ fn t_d_chunking_bdat() {
         vec![
             reply(
                 "EHLO",
-                &["250-fake.example", "250-PIPELINING", "250-CHUNKING", "250-BINARYMIME", "250-8BITMIME", "250 ENHANCEDSTATUSCODES"],
+                &[
+                    "250-fake.example",
+                    "250-PIPELINING",
+                    "250-CHUNKING",
+                    "250-BINARYMIME",
+                    "250-8BITMIME",
+                    "250 ENHANCEDSTATUSCODES",
+                ],
             ),
             reply("MAIL", &["250 2.1.0 sender ok"]),
             always("RCPT", &["250 2.1.5 recipient ok"]),
@@ -217,7 +274,10 @@ fn t_d_chunking_bdat() {
     );
     let (port, server) = serve(vec![script]);
     let mut s = session(port);
-    let mut m = message(Some("alice@example.org"), &["bob@example.org", "carol@example.org"]);
+    let mut m = message(
+        Some("alice@example.org"),
+        &["bob@example.org", "carol@example.org"],
+    );
     m.body = BODY_BINARYMIME;
     s.messages.push(m);
     s.required = ExtSet::BINARYMIME | ExtSet::CHUNKING;
@@ -227,7 +287,12 @@ fn t_d_chunking_bdat() {
     let outcome = run(&s, "client.example", &mut hooks);
     let t = server.join().expect("server").remove(0);
     assert_eq!((outcome.ret, outcome.error), (true, None));
-    let batches: Vec<&str> = t.lines.iter().filter(|l| l.starts_with("C: ")).map(String::as_str).collect();
+    let batches: Vec<&str> = t
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         batches,
         vec![
@@ -241,7 +306,10 @@ fn t_d_chunking_bdat() {
             "C: QUIT [#4]",
         ]
     );
-    assert_eq!(t.content(), vec!["Subject: binary\\r\\n\\r\\n\\x00", "\\x01.binary\\n.line"]);
+    assert_eq!(
+        t.content(),
+        vec!["Subject: binary\\r\\n\\r\\n\\x00", "\\x01.binary\\n.line"]
+    );
     let events = hooks.events();
     assert_eq!(
         events,
@@ -255,11 +323,17 @@ fn t_d_chunking_bdat() {
         ]
     );
     // Nothing is shown after the MAIL reply, not even the RCPTs.
-    let last_shown = hooks.log.iter().rposition(|l| l.starts_with("C>") || l.starts_with("S<"));
+    let last_shown = hooks
+        .log
+        .iter()
+        .rposition(|l| l.starts_with("C>") || l.starts_with("S<"));
     let mail_status = hooks.log.iter().position(|l| l == "EV MAILSTATUS #0");
     assert!(last_shown < mail_status);
     let m = &s.messages[0];
-    assert_eq!(status(&m.transfer_status), "250 2.0.0 \"message queued\\r\\n\"");
+    assert_eq!(
+        status(&m.transfer_status),
+        "250 2.0.0 \"message queued\\r\\n\""
+    );
     assert!(m.recipients.iter().all(|r| r.complete.get()));
 }
 
@@ -271,21 +345,43 @@ fn t_e_drop_after_rcpt() {
         vec![
             reply("EHLO", &["250-fake.example", "250 ENHANCEDSTATUSCODES"]),
             reply("MAIL", &["250 2.1.0 sender ok"]),
-            rule("RCPT", Action::ReplyClose(vec!["250 2.1.5 recipient ok".to_owned()])),
+            rule(
+                "RCPT",
+                Action::ReplyClose(vec!["250 2.1.5 recipient ok".to_owned()]),
+            ),
         ],
     );
     let (port, server) = serve(vec![script]);
     let mut s = session(port);
-    s.messages.push(message(Some("alice@example.org"), &["bob@example.org", "carol@example.org"]));
-    s.messages.push(message(Some("alice@example.org"), &["dave@example.org"]));
+    s.messages.push(message(
+        Some("alice@example.org"),
+        &["bob@example.org", "carol@example.org"],
+    ));
+    s.messages
+        .push(message(Some("alice@example.org"), &["dave@example.org"]));
     let mut hooks = Recorder::new(vec!["a\r\n", "b\r\n"]);
     let outcome = run(&s, "client.example", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!((outcome.ret, outcome.error), (true, Some(Error::DroppedConnection)));
-    assert_eq!(t.commands(), vec!["EHLO client.example", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.org>"]);
+    assert_eq!(
+        (outcome.ret, outcome.error),
+        (true, Some(Error::DroppedConnection))
+    );
+    assert_eq!(
+        t.commands(),
+        vec![
+            "EHLO client.example",
+            "MAIL FROM:<alice@example.org>",
+            "RCPT TO:<bob@example.org>"
+        ]
+    );
     assert_eq!(
         hooks.events(),
-        vec!["EV CONNECT", "EV MAILSTATUS #0", "EV RCPTSTATUS #0.0", "EV DISCONNECT"]
+        vec![
+            "EV CONNECT",
+            "EV MAILSTATUS #0",
+            "EV RCPTSTATUS #0.0",
+            "EV DISCONNECT"
+        ]
     );
     let m = &s.messages[0];
     assert_eq!(status(&m.recipients[1].status), "0 0.0.0 \"\"");

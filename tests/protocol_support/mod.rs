@@ -43,11 +43,18 @@ pub fn reply(prefix: &str, lines: &[&str]) -> Rule {
 }
 
 pub fn always(prefix: &str, lines: &[&str]) -> Rule {
-    Rule { repeat: true, ..reply(prefix, lines) }
+    Rule {
+        repeat: true,
+        ..reply(prefix, lines)
+    }
 }
 
 pub fn rule(prefix: &str, action: Action) -> Rule {
-    Rule { prefix: prefix.to_owned(), action, repeat: false }
+    Rule {
+        prefix: prefix.to_owned(),
+        action,
+        repeat: false,
+    }
 }
 
 /// A server script: greeting action and rules.
@@ -69,7 +76,8 @@ impl Script {
     }
 
     pub fn data_end(mut self, lines: &[&str]) -> Script {
-        self.data_end.push(Action::Reply(lines.iter().map(|s| s.to_string()).collect()));
+        self.data_end
+            .push(Action::Reply(lines.iter().map(|s| s.to_string()).collect()));
         self
     }
 }
@@ -121,7 +129,9 @@ pub fn serve(scripts: Vec<Script>) -> (u16, JoinHandle<Vec<Transcript>>) {
     let handle = std::thread::spawn(move || {
         let mut out = Vec::new();
         for script in scripts {
-            let Ok((stream, _)) = listener.accept() else { break };
+            let Ok((stream, _)) = listener.accept() else {
+                break;
+            };
             out.push(serve_one(stream, script));
         }
         out
@@ -188,7 +198,9 @@ fn serve_one(mut stream: TcpStream, mut script: Script) -> Transcript {
                     continue;
                 }
                 Mode::Data => {
-                    let Some(p) = buf.windows(2).position(|w| w == b"\r\n") else { break };
+                    let Some(p) = buf.windows(2).position(|w| w == b"\r\n") else {
+                        break;
+                    };
                     let line: Vec<u8> = buf.drain(..p + 2).collect();
                     if line == b".\r\n" {
                         t.lines.push(format!("C: . [#{batch}]"));
@@ -203,30 +215,42 @@ fn serve_one(mut stream: TcpStream, mut script: Script) -> Transcript {
                             return t;
                         }
                     } else {
-                        t.lines.push(format!("C| {}", show(&line[..line.len() - 2])));
+                        t.lines
+                            .push(format!("C| {}", show(&line[..line.len() - 2])));
                     }
                     continue;
                 }
                 Mode::Commands => {}
             }
-            let Some(p) = buf.windows(2).position(|w| w == b"\r\n") else { break };
+            let Some(p) = buf.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
             let line: Vec<u8> = buf.drain(..p + 2).collect();
             let command = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
             t.lines.push(format!("C: {command} [#{batch}]"));
             let upper = command.to_ascii_uppercase();
-            if upper.starts_with("BDAT ") {
-                let size = upper[5..].split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            if let Some(args) = upper.strip_prefix("BDAT ") {
+                let size = args
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
                 if size > 0 {
                     mode = Mode::Bdat(size);
                 }
             }
-            let idx = script.rules.iter().position(|r| command.starts_with(&r.prefix));
+            let idx = script
+                .rules
+                .iter()
+                .position(|r| command.starts_with(&r.prefix));
             let action = match idx {
                 Some(i) if script.rules[i].repeat => script.rules[i].action.clone(),
                 Some(i) => script.rules.remove(i).action,
                 None => Action::Reply(vec!["500 unrecognized".to_owned()]),
             };
-            if upper == "DATA" && matches!(&action, Action::Reply(l) if l.first().is_some_and(|l| l.starts_with('3'))) {
+            if upper == "DATA"
+                && matches!(&action, Action::Reply(l) if l.first().is_some_and(|l| l.starts_with('3')))
+            {
                 mode = Mode::Data;
             }
             if !send(&mut stream, &mut t, &action) {
@@ -261,13 +285,20 @@ pub struct Recorder {
 impl Recorder {
     pub fn new(contents: Vec<&str>) -> Recorder {
         Recorder {
-            contents: contents.into_iter().map(|c| c.as_bytes().to_vec()).collect(),
+            contents: contents
+                .into_iter()
+                .map(|c| c.as_bytes().to_vec())
+                .collect(),
             ..Default::default()
         }
     }
 
     pub fn events(&self) -> Vec<String> {
-        self.log.iter().filter(|l| l.starts_with("EV ")).cloned().collect()
+        self.log
+            .iter()
+            .filter(|l| l.starts_with("EV "))
+            .cloned()
+            .collect()
     }
 }
 
@@ -278,7 +309,9 @@ impl SessionHooks for Recorder {
             Event::Connect => "CONNECT".to_owned(),
             Event::Disconnect => "DISCONNECT".to_owned(),
             Event::MailStatus { message } => format!("MAILSTATUS #{message}"),
-            Event::RcptStatus { message, recipient } => format!("RCPTSTATUS #{message}.{recipient}"),
+            Event::RcptStatus { message, recipient } => {
+                format!("RCPTSTATUS #{message}.{recipient}")
+            }
             Event::MessageData { message, len } => format!("MESSAGEDATA #{message} len={len}"),
             Event::MessageSent { message } => format!("MESSAGESENT #{message}"),
             Event::EtrnStatus { node } => format!("ETRNSTATUS node={node}"),
@@ -322,18 +355,34 @@ impl SessionHooks for Recorder {
     fn message_read(&mut self, message: usize) -> MessageBlock<'_> {
         let content = self.contents.get(message).map_or(&[][..], |c| c.as_slice());
         let start = self.pos.min(content.len());
-        let end = if self.piece == 0 { content.len() } else { (start + self.piece).min(content.len()) };
+        let end = if self.piece == 0 {
+            content.len()
+        } else {
+            (start + self.piece).min(content.len())
+        };
         self.pos = end;
         let errno = if start == end { self.end_errno } else { 0 };
-        MessageBlock { data: &content[start..end], errno }
+        MessageBlock {
+            data: &content[start..end],
+            errno,
+        }
     }
 }
 
 /// A session aimed at the test server.
 pub fn session(port: u16) -> Session {
     Session {
-        server: Some(ServerSpec { host: "127.0.0.1".to_owned(), service: port.to_string() }),
-        timeouts: Timeouts { greeting: 3000, envelope: 3000, data: 3000, transfer: 3000, data2: 3000 },
+        server: Some(ServerSpec {
+            host: "127.0.0.1".to_owned(),
+            service: port.to_string(),
+        }),
+        timeouts: Timeouts {
+            greeting: 3000,
+            envelope: 3000,
+            data: 3000,
+            transfer: 3000,
+            data2: 3000,
+        },
         ..Default::default()
     }
 }
@@ -349,5 +398,12 @@ pub fn message(from: Option<&str>, to: &[&str]) -> Message {
 /// `code enh text` of a status, text with escapes.
 pub fn status(s: &esmtp::core::status::StatusCell) -> String {
     let s = s.get();
-    format!("{} {}.{}.{} \"{}\"", s.code, s.enh_class, s.enh_subject, s.enh_detail, show(&s.text))
+    format!(
+        "{} {}.{}.{} \"{}\"",
+        s.code,
+        s.enh_class,
+        s.enh_subject,
+        s.enh_detail,
+        show(&s.text)
+    )
 }

@@ -42,7 +42,9 @@ impl SessionHooks for HooksProxy<'_, '_> {
     }
 
     fn has_event_callback(&self) -> bool {
-        self.hooks.try_borrow().is_ok_and(|h| h.has_event_callback())
+        self.hooks
+            .try_borrow()
+            .is_ok_and(|h| h.has_event_callback())
     }
 
     fn monitor(&mut self, data: &[u8], kind: MonitorKind) {
@@ -74,7 +76,10 @@ impl SessionHooks for HooksProxy<'_, '_> {
                 libc::EIO
             }
         };
-        MessageBlock { data: &self.block, errno }
+        MessageBlock {
+            data: &self.block,
+            errno,
+        }
     }
 }
 
@@ -89,7 +94,10 @@ struct BdatSink<'e, 's, 'a, 'h> {
 }
 
 impl BdatSink<'_, '_, '_, '_> {
-    fn with_hooks(&mut self, f: impl FnOnce(&mut Engine<'_>, &mut dyn SessionHooks) -> Result<(), Stop>) {
+    fn with_hooks(
+        &mut self,
+        f: impl FnOnce(&mut Engine<'_>, &mut dyn SessionHooks) -> Result<(), Stop>,
+    ) {
         let result = match self.hooks.try_borrow_mut() {
             Ok(mut hooks) => f(self.engine, &mut **hooks),
             Err(_) => Err(Stop::Abort(Error::ClientError)),
@@ -121,7 +129,11 @@ impl ChunkSink for BdatSink<'_, '_, '_, '_> {
                 e.send(b"BDAT 2 LAST\r\n", Expect::Bdat(message), hooks);
                 e.conn.queue_content(b"\r\n", hooks);
             } else {
-                e.send(&commands::bdat(data.len(), last), Expect::Bdat(message), hooks);
+                e.send(
+                    &commands::bdat(data.len(), last),
+                    Expect::Bdat(message),
+                    hooks,
+                );
                 e.conn.queue_content(data, hooks);
             }
             if last || !pipelining {
@@ -170,7 +182,10 @@ pub(crate) fn transfer(
             stop: None,
             last_sent: false,
         };
-        let mut proxy = HooksProxy { hooks: &shared, block: Vec::with_capacity(CONTENT_BLOCK) };
+        let mut proxy = HooksProxy {
+            hooks: &shared,
+            block: Vec::with_capacity(CONTENT_BLOCK),
+        };
         let result = transfer::send_bdat(&mut proxy, &ctx, &mut sink);
         (result, sink.stop, sink.last_sent)
     };

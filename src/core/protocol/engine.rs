@@ -119,9 +119,14 @@ impl<'s> Engine<'s> {
             enhanced: ehlo.is_none() && self.has(ExtSet::ENHANCEDSTATUSCODES),
             ehlo: ehlo.is_some(),
         };
-        let mut source = ReplySource { conn: &mut self.conn, hooks };
+        let mut source = ReplySource {
+            conn: &mut self.conn,
+            hooks,
+        };
         match ehlo {
-            Some(info) => reply::read_reply(&mut source, options, &mut |line| info.parse_line(line)),
+            Some(info) => {
+                reply::read_reply(&mut source, options, &mut |line| info.parse_line(line))
+            }
             None => reply::read_reply(&mut source, options, &mut |_| {}),
         }
     }
@@ -249,15 +254,23 @@ impl<'s> Engine<'s> {
         Ok(())
     }
 
-    fn recipient(&self, message: usize, recipient: usize) -> Option<&'s crate::core::model::Recipient> {
-        self.session.messages.get(message).and_then(|m| m.recipients.get(recipient))
+    fn recipient(
+        &self,
+        message: usize,
+        recipient: usize,
+    ) -> Option<&'s crate::core::model::Recipient> {
+        self.session
+            .messages
+            .get(message)
+            .and_then(|m| m.recipients.get(recipient))
     }
 
     /// Ends the session politely (spec 9.8): with replies still outstanding
     /// the next one read is taken as the QUIT reply and QUIT is not sent.
     pub fn quit(&mut self, hooks: &mut dyn SessionHooks) {
         if self.expect.is_empty() {
-            self.conn.queue_command(&crate::core::commands::quit(), hooks);
+            self.conn
+                .queue_command(&crate::core::commands::quit(), hooks);
         }
         self.conn.flush(hooks);
         if let Err(failure) = self.read_reply(hooks, None) {

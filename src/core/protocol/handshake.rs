@@ -66,10 +66,10 @@ pub(crate) fn negotiate(
             }
         }
         // Step 2: AUTH (tls-auth.md 10).
-        if e.has(ExtSet::AUTH) && !e.authenticated && security.auth_client().is_some() {
-            if authenticate(e, hooks, security)? {
-                continue; // A security layer: EHLO again.
-            }
+        let auth_possible =
+            e.has(ExtSet::AUTH) && !e.authenticated && security.auth_client().is_some();
+        if auth_possible && authenticate(e, hooks, security)? {
+            continue; // A security layer: EHLO again.
         }
         break;
     }

@@ -44,7 +44,10 @@ pub fn run_with(
     hooks: &mut dyn SessionHooks,
     security: &mut dyn SecuritySteps,
 ) -> Outcome {
-    let fail = |error| Outcome { ret: false, error: Some(error) };
+    let fail = |error| Outcome {
+        ret: false,
+        error: Some(error),
+    };
     let Some(server) = &session.server else {
         return fail(Error::Inval);
     };
@@ -91,7 +94,11 @@ fn check_session_text(session: &Session, hostname: &str) -> Result<(), Error> {
     for node in &session.etrn_nodes {
         check_wire_safe(&node.domain)?;
     }
-    for message in session.messages.iter().filter(|m| m.has_incomplete_recipient()) {
+    for message in session
+        .messages
+        .iter()
+        .filter(|m| m.has_incomplete_recipient())
+    {
         check_wire_safe(message.reverse_path.as_deref().unwrap_or(""))?;
         for recipient in &message.recipients {
             check_wire_safe(&recipient.mailbox)?;

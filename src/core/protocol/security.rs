@@ -51,11 +51,7 @@ pub trait AuthClient {
 pub trait SecuritySteps {
     /// A TLS context is available for STARTTLS (creating it may raise TLS
     /// events through `hooks`).
-    fn tls_context_available(
-        &mut self,
-        _session: &Session,
-        _hooks: &mut dyn SessionHooks,
-    ) -> bool {
+    fn tls_context_available(&mut self, _session: &Session, _hooks: &mut dyn SessionHooks) -> bool {
         false
     }
 

@@ -92,7 +92,9 @@ fn deliver_by_time(e: &Engine<'_>, hooks: &mut dyn SessionHooks, msg: &Message) 
     if minimum > 0 && by.time < minimum {
         let mut adjust = 0;
         hooks.event(
-            Event::DeliverByExpired { shortfall: minimum - by.time },
+            Event::DeliverByExpired {
+                shortfall: minimum - by.time,
+            },
             Some(&mut adjust),
         );
         if adjust > 0 {

@@ -734,23 +734,19 @@ fn hundred_recipients_are_batched_like_libesmtp() {
         ],
     )
     .data_end(&["250 2.0.0 queued"])]);
-    let names: Vec<String> = (0..100)
-        .map(|i| format!("recipient{i:03}@example.org"))
+    let names: Vec<String> = (1..=100)
+        .map(|i| format!("recipient{i}@example.org"))
         .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let s = one_message(port, &refs);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     hooks.monitor = true;
-    let (outcome, t) = go(&s, &mut hooks, server);
+    let outcome = run(&s, "client.example", &mut hooks);
+    let t = server.join().expect("server");
     assert_eq!(outcome, ok_outcome(None));
     assert_eq!(t[0].commands().len(), 105);
-    let writes: Vec<usize> = hooks
-        .log
-        .iter()
-        .filter(|l| l.starts_with("C> RCPT"))
-        .map(|l| l.len())
-        .collect();
-    assert!(writes.len() >= 2, "{writes:?}");
+    // libESMTP 1.1.0 observed: 21 (EHLO), 17 (MAIL), 2021, 1477, 6 (QUIT).
+    assert_eq!(hooks.writes, vec![21, 17, 2021, 1477, 6]);
     assert!(hooks
         .log
         .iter()
@@ -765,4 +761,47 @@ fn hundred_recipients_are_batched_like_libesmtp() {
         100
     );
     assert!(s.messages[0].recipients.iter().all(|r| r.complete.get()));
+}
+
+#[test]
+fn bracketed_ipv6_server_and_resolver_failures() {
+    if let Ok(listener) = std::net::TcpListener::bind("[::1]:0") {
+        let port = listener.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut c, _) = listener.accept().expect("accept");
+            let _ = c.write_all(b"554 not here\r\n");
+            let mut buf = [0u8; 64];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let _ = c.write_all(b"221 bye\r\n");
+            buf[..n].to_vec()
+        });
+        let mut s = one_message(port, &["b@x"]);
+        if let Some(server) = s.server.as_mut() {
+            server.host = "[::1]".to_owned();
+        }
+        let outcome = run(&s, "c", &mut Recorder::new(vec!["x\r\n"]));
+        assert_eq!(
+            outcome,
+            Outcome {
+                ret: false,
+                error: None
+            }
+        );
+        assert_eq!(server.join().expect("server"), b"QUIT\r\n");
+    }
+    let mut s = one_message(25, &["b@x"]);
+    if let Some(server) = s.server.as_mut() {
+        server.service = "no-such-service-here".to_owned();
+    }
+    assert_eq!(
+        run(&s, "c", &mut Recorder::default()),
+        Outcome {
+            ret: false,
+            error: Some(Error::Resolver {
+                eai: libc::EAI_SERVICE,
+                errno: 0
+            })
+        }
+    );
 }

@@ -21,9 +21,10 @@ struct Login {
 
 impl AuthClient for Login {
     fn select(&mut self, mechanism: &str) -> Option<AuthStart> {
-        mechanism
-            .eq_ignore_ascii_case("LOGIN")
-            .then(|| AuthStart { keyword: "LOGIN".to_owned(), initial_response: None })
+        mechanism.eq_ignore_ascii_case("LOGIN").then(|| AuthStart {
+            keyword: "LOGIN".to_owned(),
+            initial_response: None,
+        })
     }
 
     fn respond(&mut self, challenge: &[u8]) -> Option<Vec<u8>> {
@@ -50,7 +51,12 @@ impl SecuritySteps for Steps {
         self.tls_context
     }
 
-    fn tls_handshake(&mut self, _session: &Session, _tcp: TcpStream, _hooks: &mut dyn SessionHooks) -> TlsHandshake {
+    fn tls_handshake(
+        &mut self,
+        _session: &Session,
+        _tcp: TcpStream,
+        _hooks: &mut dyn SessionHooks,
+    ) -> TlsHandshake {
         TlsHandshake::Failed
     }
 
@@ -76,14 +82,38 @@ fn auth_login_exchange_then_mail() {
     )]);
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
-    let mut steps = Steps { auth: Some(Login { answers: vec![b"user", b"pass"], challenges: vec![] }), tls_context: false };
+    let mut steps = Steps {
+        auth: Some(Login {
+            answers: vec![b"user", b"pass"],
+            challenges: vec![],
+        }),
+        tls_context: false,
+    };
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let outcome = run_with(&s, "c", &mut hooks, &mut steps);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
-    assert_eq!(t.commands()[..5], ["EHLO c", "AUTH LOGIN", "dXNlcg==", "cGFzcw==", "MAIL FROM:<a@x>"]);
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
+    assert_eq!(
+        t.commands()[..5],
+        [
+            "EHLO c",
+            "AUTH LOGIN",
+            "dXNlcg==",
+            "cGFzcw==",
+            "MAIL FROM:<a@x>"
+        ]
+    );
     let challenges = steps.auth.map(|a| a.challenges).unwrap_or_default();
-    assert_eq!(challenges, vec![b"Username:".to_vec(), b"Password:".to_vec()]);
+    assert_eq!(
+        challenges,
+        vec![b"Username:".to_vec(), b"Password:".to_vec()]
+    );
 }
 
 #[test]
@@ -99,12 +129,24 @@ fn auth_refused_goes_on_unauthenticated_and_still_checks_extensions() {
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
     s.required = ExtSet::EIGHTBITMIME;
-    let mut steps = Steps { auth: Some(Login { answers: vec![], challenges: vec![] }), tls_context: false };
+    let mut steps = Steps {
+        auth: Some(Login {
+            answers: vec![],
+            challenges: vec![],
+        }),
+        tls_context: false,
+    };
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let outcome = run_with(&s, "c", &mut hooks, &mut steps);
     let t = server.join().expect("server").remove(0);
     // Q-AUTHSKIP fixed: the required-extension check runs after AUTH.
-    assert_eq!(outcome, Outcome { ret: true, error: Some(Error::ExtensionNotAvailable) });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: Some(Error::ExtensionNotAvailable)
+        }
+    );
     assert_eq!(t.commands(), vec!["EHLO c", "AUTH LOGIN", "QUIT"]);
     assert!(hooks.events().contains(&"EV EXTNA8BITMIME".to_owned()));
 }
@@ -125,27 +167,54 @@ fn auth_cancelled_with_star_on_undecodable_challenge() {
     )]);
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
-    let mut steps = Steps { auth: Some(Login { answers: vec![b"user"], challenges: vec![] }), tls_context: false };
+    let mut steps = Steps {
+        auth: Some(Login {
+            answers: vec![b"user"],
+            challenges: vec![],
+        }),
+        tls_context: false,
+    };
     let outcome = run_with(&s, "c", &mut Recorder::new(vec!["x\r\n"]), &mut steps);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
-    assert_eq!(t.commands()[..4], ["EHLO c", "AUTH LOGIN", "*", "MAIL FROM:<a@x>"]);
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
+    assert_eq!(
+        t.commands()[..4],
+        ["EHLO c", "AUTH LOGIN", "*", "MAIL FROM:<a@x>"]
+    );
 }
 
 #[test]
 fn starttls_handshake_failure_closes_without_quit() {
     let (port, server) = serve(vec![Script::new(
         &["220 x"],
-        vec![reply("EHLO", &["250-x", "250 STARTTLS"]), reply("STARTTLS", &["220 go ahead", "250 injected"])],
+        vec![
+            reply("EHLO", &["250-x", "250 STARTTLS"]),
+            reply("STARTTLS", &["220 go ahead", "250 injected"]),
+        ],
     )]);
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
     s.starttls = STARTTLS_ENABLED;
-    let mut steps = Steps { auth: None, tls_context: true };
+    let mut steps = Steps {
+        auth: None,
+        tls_context: true,
+    };
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let outcome = run_with(&s, "c", &mut hooks, &mut steps);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: Some(Error::ClientError) });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: Some(Error::ClientError)
+        }
+    );
     assert_eq!(t.commands(), vec!["EHLO c", "STARTTLS"]);
     assert_eq!(hooks.events(), vec!["EV CONNECT", "EV DISCONNECT"]);
 }
@@ -165,9 +234,18 @@ fn starttls_enabled_but_not_offered_continues_in_clear() {
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
     s.starttls = STARTTLS_ENABLED;
-    let mut steps = Steps { auth: None, tls_context: true };
+    let mut steps = Steps {
+        auth: None,
+        tls_context: true,
+    };
     let outcome = run_with(&s, "c", &mut Recorder::new(vec!["x\r\n"]), &mut steps);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(outcome, Outcome { ret: true, error: None });
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: None
+        }
+    );
     assert_eq!(t.commands()[1], "MAIL FROM:<a@x>");
 }

@@ -280,6 +280,8 @@ pub struct Recorder {
     pub answers: Vec<(i32, i32)>,
     /// errno to report at the end of the message.
     pub end_errno: i32,
+    /// Sizes of the monitor's Writing calls.
+    pub writes: Vec<usize>,
 }
 
 impl Recorder {
@@ -337,7 +339,10 @@ impl SessionHooks for Recorder {
     fn monitor(&mut self, data: &[u8], kind: MonitorKind) {
         let tag = match kind {
             MonitorKind::Reading => "S<",
-            MonitorKind::Writing => "C>",
+            MonitorKind::Writing => {
+                self.writes.push(data.len());
+                "C>"
+            }
             MonitorKind::Headers => "H>",
         };
         self.log.push(format!("{tag} {}", show(data)));

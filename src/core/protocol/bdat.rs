@@ -186,7 +186,9 @@ pub(crate) fn transfer(
             hooks: &shared,
             block: Vec::with_capacity(CONTENT_BLOCK),
         };
+        sink.engine.conn.set_bulk(true);
         let result = transfer::send_bdat(&mut proxy, &ctx, &mut sink);
+        sink.engine.conn.set_bulk(false);
         (result, sink.stop, sink.last_sent)
     };
     let hooks = shared.into_inner();

@@ -83,6 +83,8 @@ pub struct Connection {
     monitor_configured: bool,
     monitor_attached: bool,
     write_failed: bool,
+    /// Commands interleaved with content (BDAT): batch by content size.
+    bulk: bool,
 }
 
 impl Connection {
@@ -99,6 +101,7 @@ impl Connection {
             monitor_configured: monitor,
             monitor_attached: monitor,
             write_failed: false,
+            bulk: false,
         }
     }
 
@@ -150,10 +153,21 @@ impl Connection {
         }
     }
 
+    /// While on, commands go into the buffer like content (BDAT chunk
+    /// headers between chunk bytes) instead of being batched at 2048 bytes.
+    pub fn set_bulk(&mut self, on: bool) {
+        self.bulk = on;
+    }
+
     /// Queues one command; first writes what is buffered if the command
     /// would not fit in a libESMTP-sized batch.
     pub fn queue_command(&mut self, command: &[u8], hooks: &mut dyn SessionHooks) {
-        if !self.write_buf.is_empty() && self.write_buf.len() + command.len() > COMMAND_BATCH {
+        let limit = if self.bulk {
+            CONTENT_BLOCK
+        } else {
+            COMMAND_BATCH
+        };
+        if !self.write_buf.is_empty() && self.write_buf.len() + command.len() > limit {
             self.flush(hooks);
         }
         self.write_buf.extend_from_slice(command);
@@ -399,5 +413,118 @@ impl Write for ContentWriter<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::events::{Event, MessageBlock};
+    use std::net::TcpListener;
+
+    #[derive(Default)]
+    struct Monitor(Vec<(MonitorKind, Vec<u8>)>);
+
+    impl SessionHooks for Monitor {
+        fn event(&mut self, _event: Event<'_>, _out: Option<&mut i32>) {}
+        fn has_event_callback(&self) -> bool {
+            false
+        }
+        fn monitor(&mut self, data: &[u8], kind: MonitorKind) {
+            self.0.push((kind, data.to_vec()));
+        }
+        fn has_monitor(&self) -> bool {
+            true
+        }
+        fn message_rewind(&mut self, _message: usize) {}
+        fn message_read(&mut self, _message: usize) -> MessageBlock<'_> {
+            MessageBlock {
+                data: &[],
+                errno: 0,
+            }
+        }
+    }
+
+    fn pair() -> Option<(Connection, TcpStream)> {
+        let listener = TcpListener::bind("127.0.0.1:0").ok()?;
+        let client = TcpStream::connect(listener.local_addr().ok()?).ok()?;
+        let (server, _) = listener.accept().ok()?;
+        Some((Connection::new(client, true, 500), server))
+    }
+
+    #[test]
+    fn lines_partial_lines_and_end_of_stream() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        let _ = server.write_all(b"250-a\r\n250 b\r\n354 partial");
+        drop(server);
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"250-a\r\n".to_vec()));
+        assert!(conn.has_complete_reply());
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"250 b\r\n".to_vec()));
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"354 partial".to_vec()));
+        assert_eq!(conn.read_line(100, &mut hooks), Err(ReadFailure::Closed));
+        let reads: Vec<&(MonitorKind, Vec<u8>)> = hooks
+            .0
+            .iter()
+            .filter(|(k, _)| *k == MonitorKind::Reading)
+            .collect();
+        assert!(!reads.is_empty());
+    }
+
+    #[test]
+    fn timeout_and_too_long() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.set_timeout(50);
+        assert_eq!(conn.read_line(100, &mut hooks), Err(ReadFailure::Timeout));
+        let _ = server.write_all(&[b'x'; 300]);
+        assert_eq!(conn.read_line(100, &mut hooks), Err(ReadFailure::TooLong));
+    }
+
+    #[test]
+    fn monitor_sees_flushes_but_not_detached_content() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.queue_command(b"RCPT TO:<a@x>\r\n", &mut hooks);
+        conn.queue_command(b"DATA\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        conn.detach_monitor();
+        let _ = conn.content_writer().write_all(b"body\r\n.\r\n");
+        conn.flush(&mut hooks);
+        conn.attach_monitor();
+        assert_eq!(
+            hooks.0,
+            vec![(MonitorKind::Writing, b"RCPT TO:<a@x>\r\nDATA\r\n".to_vec())]
+        );
+        let mut got = vec![0u8; 64];
+        let _ = server.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut total = 0;
+        while total < 30 {
+            match server.read(&mut got[total..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        assert_eq!(&got[..total], b"RCPT TO:<a@x>\r\nDATA\r\nbody\r\n.\r\n");
+    }
+
+    #[test]
+    fn commands_are_batched_at_2048_bytes() {
+        let Some((mut conn, _server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        for _ in 0..100 {
+            conn.queue_command(&[b'x'; 30], &mut hooks);
+        }
+        conn.flush(&mut hooks);
+        let sizes: Vec<usize> = hooks.0.iter().map(|(_, d)| d.len()).collect();
+        assert_eq!(sizes, vec![2040, 960]);
     }
 }

@@ -502,7 +502,7 @@ mod tests {
             hooks.0,
             vec![(MonitorKind::Writing, b"RCPT TO:<a@x>\r\nDATA\r\n".to_vec())]
         );
-        let mut got = vec![0u8; 64];
+        let mut got = [0u8; 64];
         let _ = server.set_read_timeout(Some(Duration::from_secs(2)));
         let mut total = 0;
         while total < 30 {

@@ -282,6 +282,8 @@ pub struct Recorder {
     pub end_errno: i32,
     /// Sizes of the monitor's Writing calls.
     pub writes: Vec<usize>,
+    /// Behave as if no event callback were set (presets stay).
+    pub no_events: bool,
 }
 
 impl Recorder {
@@ -320,6 +322,9 @@ impl SessionHooks for Recorder {
             Event::DeliverByExpired { shortfall } => format!("DELIVERBY_EXPIRED {shortfall}"),
             other => format!("{other:?}").to_ascii_uppercase(),
         };
+        if self.no_events {
+            return;
+        }
         match out {
             Some(out) => {
                 let preset = *out;
@@ -333,7 +338,7 @@ impl SessionHooks for Recorder {
     }
 
     fn has_event_callback(&self) -> bool {
-        true
+        !self.no_events
     }
 
     fn monitor(&mut self, data: &[u8], kind: MonitorKind) {

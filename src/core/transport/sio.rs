@@ -272,8 +272,9 @@ impl Connection {
     }
 
     /// Reads one line (up to and including LF) of at most `max` bytes.
-    /// End of stream inside a line returns the partial line; a timeout
-    /// inside a line counts as a dropped connection.
+    /// End of stream, a read error or a timeout inside a line returns the
+    /// partial line. Unlike libESMTP, which takes whatever one read gave as
+    /// the line, a line split across segments is waited for.
     pub fn read_line(
         &mut self,
         max: usize,
@@ -296,17 +297,19 @@ impl Connection {
                 return Err(ReadFailure::TooLong);
             }
             match self.fill(hooks) {
-                Ok(0) | Err(ReadFailure::Closed) => {
-                    if searched == 0 {
-                        return Err(ReadFailure::Closed);
-                    }
+                Ok(_) if self.read_buf.len() - self.read_pos > searched => {}
+                Ok(_) | Err(ReadFailure::Closed) if searched == 0 => {
+                    return Err(ReadFailure::Closed)
+                }
+                Err(ReadFailure::Timeout) if searched == 0 => return Err(ReadFailure::Timeout),
+                _ => {
+                    // End of stream or a stall inside a line: the partial
+                    // line is used as it is (libESMTP does the same, so an
+                    // unterminated continuation gives UNTERMINATED_RESPONSE).
                     let line = self.read_buf[self.read_pos..].to_vec();
                     self.read_pos = self.read_buf.len();
                     return Ok(line);
                 }
-                Ok(_) => {}
-                Err(ReadFailure::Timeout) if searched == 0 => return Err(ReadFailure::Timeout),
-                Err(_) => return Err(ReadFailure::Closed),
             }
         }
     }

@@ -44,7 +44,15 @@ const SKIP: &[&str] = &[
     "ext-dsn-xtext-overflow",           // Q-XTEXT fixed
     "timeout-to_trickle",               // timing
     "reply-twoReplies",                 // recv() batching is timing-dependent there (lock-step)
+    "pipelining-100-recipients",        // two writes may meet in one recv(); the writes
+                                        // themselves are pinned in protocol_edges
 ];
+
+/// An entry ending in `-` is a label prefix, any other the label itself.
+fn skipped(label: &str) -> bool {
+    SKIP.iter()
+        .any(|p| label == *p || (p.ends_with('-') && label.starts_with(p)))
+}
 
 /// Experiments expected to differ, and why. The test fails when one of
 /// them starts to match, so the list stays true.
@@ -449,7 +457,7 @@ fn server_view_matches_libesmtp() {
     let mut differ = Vec::new();
     let mut same = 0;
     for case in experiments(&kit) {
-        if !case.label.starts_with(&only) || SKIP.iter().any(|p| case.label.starts_with(p)) {
+        if !case.label.starts_with(&only) || skipped(&case.label) {
             continue;
         }
         let (Some(theirs), Some(ours)) =

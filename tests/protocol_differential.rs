@@ -343,6 +343,72 @@ fn our_events(log: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The final status dump of observe.c (after the last run); NULL and empty
+/// texts are not told apart (`Status` has no NULL text).
+fn their_statuses(client: &str) -> Vec<String> {
+    let last = client.rfind("smtp_start_session -> ").unwrap_or(0);
+    client[last..]
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            l.starts_with("  message #")
+                || l.starts_with("    recipient ")
+                || l.contains("_status: ")
+                || l.starts_with("      status: ")
+        })
+        .map(|l| l.trim().replace("text=\"\"", "text=(null)"))
+        .collect()
+}
+
+fn show(text: &[u8]) -> String {
+    if text.is_empty() {
+        return "(null)".to_owned();
+    }
+    let mut out = String::from("\"");
+    for &b in text {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            _ => out.push(char::from(b)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn line(what: &str, s: &StatusCell) -> String {
+    let s = s.get();
+    format!(
+        "{what}: code={} enh={}.{}.{} text={}",
+        s.code,
+        s.enh_class,
+        s.enh_subject,
+        s.enh_detail,
+        show(&s.text)
+    )
+}
+
+fn our_statuses(session: &Session) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, m) in session.messages.iter().enumerate() {
+        out.push(format!("message #{i}"));
+        out.push(line("reverse_path_status", &m.reverse_path_status));
+        out.push(line("transfer_status", &m.transfer_status));
+        for r in &m.recipients {
+            out.push(format!(
+                "recipient \"{}\" complete={}",
+                r.mailbox,
+                i32::from(r.complete.get())
+            ));
+            out.push(line("status", &r.status));
+        }
+    }
+    for node in &session.etrn_nodes {
+        out.push(line("etrn_node_status", &node.status));
+    }
+    out
+}
+
 /// The server's view, masked where the data path decides.
 fn masked(log: &str) -> Vec<String> {
     log.lines()
@@ -393,6 +459,7 @@ fn run_ours(kit: &Path, case: &Case, tmp: &Path) -> Option<Vec<String>> {
     }
     let _ = server.wait();
     view.extend(our_events(&hooks.log));
+    view.extend(our_statuses(&session));
     view.extend(masked(&std::fs::read_to_string(&log).ok()?));
     Some(view)
 }
@@ -439,6 +506,7 @@ fn run_theirs(kit: &Path, case: &Case, tmp: &Path) -> Option<Vec<String>> {
         })
         .collect();
     view.extend(their_events(client));
+    view.extend(their_statuses(client));
     view.extend(masked(server));
     Some(view)
 }

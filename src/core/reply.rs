@@ -520,4 +520,38 @@ mod tests {
         assert_eq!(strtol(b"x", 0), None);
         assert_eq!(strtol(b"+7", 0), Some((7, 2)));
     }
+
+    #[test]
+    fn random_input_never_panics() {
+        // A small LCG: deterministic, no dependency.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as u8
+        };
+        let alphabet = b"0123456789 -.\r\n\tx";
+        for _ in 0..5000 {
+            let lines: Vec<Result<Vec<u8>, ReadFailure>> = (0..(next() % 4 + 1))
+                .map(|_| {
+                    let len = usize::from(next() % 24);
+                    Ok((0..len)
+                        .map(|_| alphabet[usize::from(next()) % alphabet.len()])
+                        .collect())
+                })
+                .collect();
+            let enhanced = next() % 2 == 0;
+            let mut src = Lines(lines.into(), next() % 2 == 0, 0);
+            let mut info = crate::core::extensions::EhloInfo::default();
+            let _ = read_reply(
+                &mut src,
+                ReplyOptions {
+                    enhanced,
+                    ehlo: !enhanced,
+                },
+                &mut |l| info.parse_line(l),
+            );
+        }
+    }
 }

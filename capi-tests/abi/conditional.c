@@ -52,16 +52,16 @@ main (void)
       result += smtp_auth_set_context (session, NULL);
 #endif
 #ifdef CALL_DEP_SESSION
-      result += smtp_set_application_data (session, NULL) != NULL;
+      (void) smtp_set_application_data (session, NULL);
 #endif
 #ifdef CALL_DEP_MESSAGE
-      result += smtp_message_set_application_data (NULL, NULL) != NULL;
+      (void) smtp_message_set_application_data (NULL, NULL);
 #endif
 #ifdef CALL_DEP_RECIPIENT
-      result += smtp_recipient_set_application_data (NULL, NULL) != NULL;
+      (void) smtp_recipient_set_application_data (NULL, NULL);
 #endif
 #ifdef CALL_DEP_ETRN
-      result += smtp_etrn_set_application_data (NULL, NULL) != NULL;
+      (void) smtp_etrn_set_application_data (NULL, NULL);
 #endif
 #ifdef CALL_PLAIN
       result += smtp_destroy_session (session);

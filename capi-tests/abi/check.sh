@@ -185,6 +185,22 @@ else
   fail header-selection-ours "$OUT/which-ours.txt"
 fi
 
+# compile_all.c must keep referring to every one of the 71 functions.
+if "$CC" $CFLAGS_STRICT -I"$INC" -c "$HERE/compile_all.c" \
+     -o "$OUT/compile_all.o" > "$OUT/compile_all.o.log" 2>&1; then
+  nm -u "$OUT/compile_all.o" | awk '{ print $2 }' |
+    grep -E '^(smtp_|_smtp_|auth_)' | sort -u > "$OUT/compile_all.refs"
+  if cmp -s "$EXPORTS" "$OUT/compile_all.refs"; then
+    pass "compile_all-calls-all-71"
+  else
+    comm -23 "$EXPORTS" "$OUT/compile_all.refs" | sed 's/^/not called: /' \
+      > "$OUT/compile_all.refs.diff"
+    fail compile_all-calls-all-71 "$OUT/compile_all.refs.diff"
+  fi
+else
+  fail compile_all-calls-all-71 "$OUT/compile_all.o.log"
+fi
+
 if [ -f "$OURLIB" ] &&
    "$CC" $CFLAGS_STRICT -I"$INC" "$HERE/compile_all.c" -o "$OUT/compile_all.ours" \
      "$OURLIB" -Wl,-rpath,"$LIBDIR" $SSL_LIBS > "$OUT/compile_all.ours.log" 2>&1
@@ -495,8 +511,10 @@ else
     fail cbindgen-no-extra-exports "$OUT/rust-extra.txt"
   fi
   extra=""
+  grep -q 'struct esmtp_rs_smtp_status {' "$STRUCTS" &&
+    extra="-DHAVE_RS_SMTP_STATUS"
   grep -q 'struct esmtp_rs_auth_client_request {' "$STRUCTS" &&
-    extra="-DHAVE_RS_AUTH_CLIENT_REQUEST"
+    extra="$extra -DHAVE_RS_AUTH_CLIENT_REQUEST"
   if "$CC" $CFLAGS_STRICT -I"$INC" -I"$CRATE/target" $extra \
        -c "$HERE/decl_check.c" -o "$OUT/decl_check.o" \
        > "$OUT/decl_check.log" 2>&1; then

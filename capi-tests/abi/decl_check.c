@@ -10,8 +10,9 @@
  * esmtp_rs_ prefix by capi-tests/abi/cbindgen-structs.toml).
  *
  * Built by check.sh with -I include -I <dir of the generated files>
- * -Wall -Wextra -Werror -std=c11; -DHAVE_RS_AUTH_CLIENT_REQUEST when the
- * Rust side defines struct auth_client_request. Compile-only.
+ * -Wall -Wextra -Werror -std=c11, plus -DHAVE_RS_SMTP_STATUS and
+ * -DHAVE_RS_AUTH_CLIENT_REQUEST for the structs that cbindgen found in the
+ * Rust sources (smtp_status is required). Compile-only.
  */
 #define LIBESMTP_ENABLE_DEPRECATED_SYMBOLS 1
 #include <openssl/ssl.h>        /* declares smtp_starttls_set_ctx */
@@ -30,6 +31,9 @@
                      == sizeof (((rs_type *) 0)->member),                 \
                   #member " of " #c_type " differs in Rust")
 
+#ifndef HAVE_RS_SMTP_STATUS
+#error "the crate defines no #[repr(C)] struct smtp_status for smtp_status_t"
+#else
 _Static_assert (sizeof (struct smtp_status)
                 == sizeof (struct esmtp_rs_smtp_status),
                 "struct smtp_status has another size in Rust");
@@ -41,6 +45,7 @@ SAME_MEMBER (struct smtp_status, struct esmtp_rs_smtp_status, text);
 SAME_MEMBER (struct smtp_status, struct esmtp_rs_smtp_status, enh_class);
 SAME_MEMBER (struct smtp_status, struct esmtp_rs_smtp_status, enh_subject);
 SAME_MEMBER (struct smtp_status, struct esmtp_rs_smtp_status, enh_detail);
+#endif
 
 #ifdef HAVE_RS_AUTH_CLIENT_REQUEST
 _Static_assert (sizeof (struct auth_client_request)

@@ -275,6 +275,14 @@ if command -v "$CXX" > /dev/null 2>&1; then
     [ -f "$OURLIB" ] || echo "$OURLIB does not exist" >> "$OUT/cxx.ours.log"
     fail cxx-ours "$OUT/cxx.ours.log"
   fi
+  if [ $have_oracle_inc = 1 ]; then
+    if "$CXX" -Wall -Wextra -Werror $ORACLE_I -fsyntax-only \
+         "$HERE/cxx_compile.cc" > "$OUT/cxx.oracle.log" 2>&1; then
+      pass cxx-oracle-compile
+    else
+      fail cxx-oracle-compile "$OUT/cxx.oracle.log"
+    fi
+  fi
 else
   skip cxx-ours "no C++ compiler $CXX"
 fi

@@ -28,6 +28,8 @@ pub struct LocalTime {
 
 /// The local time of `t` (seconds since the epoch) in the process's time
 /// zone (TZ or the system zone), or `None` when libc cannot represent it.
+// `c_long` is `i64` only on 64-bit targets.
+#[allow(clippy::useless_conversion)]
 pub fn local(t: i64) -> Option<LocalTime> {
     let when = libc::time_t::try_from(t).ok()?;
     // SAFETY: `libc::tm` is a plain C struct of integers and one pointer;
@@ -46,7 +48,11 @@ pub fn local(t: i64) -> Option<LocalTime> {
         // SAFETY: a non-null `tm_zone` set by localtime_r points to a
         // NUL-terminated string in libc's time zone storage, valid at least
         // until the next tzset; it is copied at once.
-        Some(unsafe { CStr::from_ptr(tm.tm_zone) }.to_string_lossy().into_owned())
+        Some(
+            unsafe { CStr::from_ptr(tm.tm_zone) }
+                .to_string_lossy()
+                .into_owned(),
+        )
     };
     let field = |v: libc::c_int| u32::try_from(v).ok();
     Some(LocalTime {

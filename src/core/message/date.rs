@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn offsets_match_strftime() {
         // Expected strings produced by glibc strftime in the named zones.
-        assert_eq!(at(1_000_000_000, -4 * 3600), "Sat, 08 Sep 2001 21:46:40 -0400");
+        assert_eq!(
+            at(1_000_000_000, -4 * 3600),
+            "Sat, 08 Sep 2001 21:46:40 -0400"
+        );
         assert_eq!(at(1_795_682_668, 19_800), "Thu, 26 Nov 2026 14:14:28 +0530");
         assert_eq!(at(1_000_000_000, -9000), "Sat, 08 Sep 2001 23:16:40 -0230");
         // Africa/Monrovia before 1972: -0:44:30, truncated to -0044.
@@ -109,7 +112,10 @@ mod tests {
         fn none(_: i64) -> Option<LocalTime> {
             None
         }
-        assert_eq!(date_value(1_000_000_000, none), "Sun, 09 Sep 2001 01:46:40 +0000");
+        assert_eq!(
+            date_value(1_000_000_000, none),
+            "Sun, 09 Sep 2001 01:46:40 +0000"
+        );
         // Far beyond libc's range: still a date, never a panic.
         let _ = date_value(i64::MAX, none);
         let _ = date_value(i64::MIN, none);

@@ -42,7 +42,10 @@ pub enum HeaderValue<'a> {
     /// Message-Id or a generic header.
     Text(Option<&'a [u8]>),
     /// From, Sender, To, Cc, Bcc, Reply-To, Disposition-Notification-To.
-    Mailbox { phrase: Option<&'a [u8]>, mailbox: Option<&'a [u8]> },
+    Mailbox {
+        phrase: Option<&'a [u8]>,
+        mailbox: Option<&'a [u8]>,
+    },
 }
 
 /// Why `smtp_set_header` / `smtp_set_header_option` return 0.
@@ -85,7 +88,9 @@ pub struct Environment {
 }
 
 fn system_clock() -> Option<(i64, u32)> {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
     Some((i64::try_from(since.as_secs()).ok()?, since.subsec_micros()))
 }
 
@@ -131,8 +136,17 @@ impl HeaderTable {
     }
 
     /// Begins one transfer with explicit system services.
-    pub fn start_with<'a>(&'a self, ctx: HeaderContext<'a>, env: Environment) -> HeaderProcessor<'a> {
-        HeaderProcessor { table: &self.table, ctx, env, seen: vec![false; self.table.entries.len()] }
+    pub fn start_with<'a>(
+        &'a self,
+        ctx: HeaderContext<'a>,
+        env: Environment,
+    ) -> HeaderProcessor<'a> {
+        HeaderProcessor {
+            table: &self.table,
+            ctx,
+            env,
+            seen: vec![false; self.table.entries.len()],
+        }
     }
 }
 

@@ -60,7 +60,11 @@ fn reverse_path(out: &mut Vec<u8>, ctx: &HeaderContext<'_>) {
 /// All envelope recipients in insertion order (§6.4); a mailbox with a
 /// line break is left out rather than allowed to inject a line.
 fn derived_to(out: &mut Vec<u8>, ctx: &HeaderContext<'_>) {
-    let usable = ctx.message.recipients.iter().filter(|r| !has_line_break(r.mailbox.as_bytes()));
+    let usable = ctx
+        .message
+        .recipients
+        .iter()
+        .filter(|r| !has_line_break(r.mailbox.as_bytes()));
     for (n, rcpt) in usable.enumerate() {
         if n > 0 {
             out.extend_from_slice(DERIVED_LIST_SEP);
@@ -71,7 +75,11 @@ fn derived_to(out: &mut Vec<u8>, ctx: &HeaderContext<'_>) {
 
 /// `S.U.P@H` truncated to 63 bytes (§6.3, H-12).
 fn generated_message_id(out: &mut Vec<u8>, ctx: &HeaderContext<'_>, env: &Environment) {
-    let host: String = ctx.hostname.chars().filter(|&c| c != '\r' && c != '\n').collect();
+    let host: String = ctx
+        .hostname
+        .chars()
+        .filter(|&c| c != '\r' && c != '\n')
+        .collect();
     let id = match (env.message_id_clock)() {
         Some((secs, usecs)) => format!("{secs}.{usecs}.{}@{host}", env.pid),
         None => format!("{}.{}@{host}", ctx.now, env.pid),

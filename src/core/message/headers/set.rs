@@ -3,7 +3,9 @@
 //! injecting header lines.
 
 use super::table::{Class, Entry, Kind, Mailbox};
-use super::{ArgShape, HeaderSetError, HeaderTable, HeaderValue, SetOutcome, HDR_OVERRIDE, HDR_PROHIBIT};
+use super::{
+    ArgShape, HeaderSetError, HeaderTable, HeaderValue, SetOutcome, HDR_OVERRIDE, HDR_PROHIBIT,
+};
 
 use HeaderSetError::Invalid;
 
@@ -52,7 +54,10 @@ fn check_mailbox(phrase: Option<&[u8]>, mailbox: Option<&[u8]>) -> Result<(), He
 }
 
 fn item(phrase: Option<&[u8]>, mailbox: &[u8]) -> Mailbox {
-    Mailbox { phrase: phrase.map(<[u8]>::to_vec), mailbox: mailbox.to_vec() }
+    Mailbox {
+        phrase: phrase.map(<[u8]>::to_vec),
+        mailbox: mailbox.to_vec(),
+    }
 }
 
 impl HeaderTable {
@@ -80,7 +85,11 @@ impl HeaderTable {
     /// error it returns before reading any.
     pub fn arg_shape(&self, name: &[u8]) -> Result<ArgShape, HeaderSetError> {
         Ok(match self.settable(name)? {
-            Some(idx) => self.table.entries.get(idx).map_or(ArgShape::Text, |e| e.kind.arg_shape()),
+            Some(idx) => self
+                .table
+                .entries
+                .get(idx)
+                .map_or(ArgShape::Text, |e| e.kind.arg_shape()),
             None => ArgShape::Text,
         })
     }
@@ -91,9 +100,15 @@ impl HeaderTable {
     /// `Err(Invalid)` is 0 with SMTP_ERR_INVAL, `Err(EmptyName)` 0 with
     /// -ENOMEM. A value with a line break (other than folding in a generic
     /// value) is refused with `Invalid`.
-    pub fn set(&mut self, name: &[u8], value: HeaderValue<'_>) -> Result<SetOutcome, HeaderSetError> {
+    pub fn set(
+        &mut self,
+        name: &[u8],
+        value: HeaderValue<'_>,
+    ) -> Result<SetOutcome, HeaderSetError> {
         let known = self.settable(name)?;
-        let kind = known.and_then(|i| self.table.entries.get(i)).map_or(Kind::Generic, |e| e.kind);
+        let kind = known
+            .and_then(|i| self.table.entries.get(i))
+            .map_or(Kind::Generic, |e| e.kind);
         if kind.arg_shape() != shape_of(&value) {
             return Err(Invalid);
         }
@@ -115,7 +130,12 @@ impl HeaderTable {
     }
 
     /// `smtp_set_header_option(message, name, option, flag)` (headers.md §5).
-    pub fn set_option(&mut self, name: &[u8], option: i32, flag: bool) -> Result<(), HeaderSetError> {
+    pub fn set_option(
+        &mut self,
+        name: &[u8],
+        option: i32,
+        flag: bool,
+    ) -> Result<(), HeaderSetError> {
         if name.is_empty() {
             return Err(HeaderSetError::EmptyName);
         }
@@ -163,39 +183,53 @@ fn store(entry: &mut Entry, value: HeaderValue<'_>) -> Result<SetOutcome, Header
             entry.text = text.map(<[u8]>::to_vec);
             Ok(if text.is_some() { Stored } else { Ignored })
         }
-        (Kind::To, HeaderValue::Mailbox { phrase: None, mailbox: None }) => {
+        (
+            Kind::To,
+            HeaderValue::Mailbox {
+                phrase: None,
+                mailbox: None,
+            },
+        ) => {
             // (NULL, NULL) discards the mailboxes and derives from the envelope.
             entry.mailboxes.clear();
             entry.default_requested = true;
             Ok(Stored)
         }
-        (Kind::From | Kind::To | Kind::Cc | Kind::Bcc | Kind::ReplyTo, HeaderValue::Mailbox { phrase, mailbox }) => {
-            match mailbox {
-                Some(mailbox) => {
-                    entry.mailboxes.push(item(phrase, mailbox));
-                    Ok(Stored)
-                }
-                None => Ok(Ignored),
+        (
+            Kind::From | Kind::To | Kind::Cc | Kind::Bcc | Kind::ReplyTo,
+            HeaderValue::Mailbox { phrase, mailbox },
+        ) => match mailbox {
+            Some(mailbox) => {
+                entry.mailboxes.push(item(phrase, mailbox));
+                Ok(Stored)
             }
-        }
+            None => Ok(Ignored),
+        },
         (Kind::Sender | Kind::DispositionNotificationTo, HeaderValue::Mailbox { .. })
             if !entry.mailboxes.is_empty() =>
         {
             Err(Invalid)
         }
-        (Kind::DispositionNotificationTo, HeaderValue::Mailbox { phrase: None, mailbox: None }) => {
+        (
+            Kind::DispositionNotificationTo,
+            HeaderValue::Mailbox {
+                phrase: None,
+                mailbox: None,
+            },
+        ) => {
             entry.default_requested = true;
             Ok(Stored)
         }
-        (Kind::Sender | Kind::DispositionNotificationTo, HeaderValue::Mailbox { phrase, mailbox }) => {
-            match mailbox {
-                Some(mailbox) => {
-                    entry.mailboxes.push(item(phrase, mailbox));
-                    Ok(Stored)
-                }
-                None => Ok(Ignored),
+        (
+            Kind::Sender | Kind::DispositionNotificationTo,
+            HeaderValue::Mailbox { phrase, mailbox },
+        ) => match mailbox {
+            Some(mailbox) => {
+                entry.mailboxes.push(item(phrase, mailbox));
+                Ok(Stored)
             }
-        }
+            None => Ok(Ignored),
+        },
         _ => Err(Invalid),
     }
 }

@@ -106,7 +106,10 @@ const BUILTINS: [(&str, Kind); 16] = [
     ("Cc", Kind::Cc),
     ("Bcc", Kind::Bcc),
     ("Reply-To", Kind::ReplyTo),
-    ("Disposition-Notification-To", Kind::DispositionNotificationTo),
+    (
+        "Disposition-Notification-To",
+        Kind::DispositionNotificationTo,
+    ),
 ];
 
 /// One `phrase <mailbox>` item.
@@ -146,7 +149,11 @@ impl Entry {
             kind,
             override_: false,
             prohibit: false,
-            listed_as: if kind.pre_listed() { Some(name.to_vec()) } else { None },
+            listed_as: if kind.pre_listed() {
+                Some(name.to_vec())
+            } else {
+                None
+            },
             date: 0,
             text: None,
             mailboxes: Vec::new(),
@@ -164,8 +171,10 @@ pub(crate) struct Table {
 
 impl Default for Table {
     fn default() -> Self {
-        let entries: Vec<Entry> =
-            BUILTINS.iter().map(|(name, kind)| Entry::new(name.as_bytes(), *kind)).collect();
+        let entries: Vec<Entry> = BUILTINS
+            .iter()
+            .map(|(name, kind)| Entry::new(name.as_bytes(), *kind))
+            .collect();
         let list = entries
             .iter()
             .enumerate()
@@ -178,7 +187,9 @@ impl Default for Table {
 
 impl Table {
     fn find_exact(&self, name: &[u8]) -> Option<usize> {
-        self.entries.iter().position(|e| e.name.eq_ignore_ascii_case(name))
+        self.entries
+            .iter()
+            .position(|e| e.name.eq_ignore_ascii_case(name))
     }
 
     /// Exact case-insensitive match, else the prefix up to and including

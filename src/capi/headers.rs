@@ -54,6 +54,8 @@ unsafe fn c_bytes<'a>(ptr: *const c_void) -> Option<&'a [u8]> {
 /// # Safety
 /// `ap` is the live va_list of a `smtp_set_header` call whose remaining
 /// arguments have the types libESMTP documents for this header.
+// `time_t` is `i64` only on 64-bit targets.
+#[allow(clippy::useless_conversion)]
 unsafe fn read_value<'a>(shape: ArgShape, ap: *mut VaList) -> HeaderValue<'a> {
     match shape {
         ArgShape::Time => {

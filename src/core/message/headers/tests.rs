@@ -700,3 +700,26 @@ fn arg_shapes_follow_the_table() {
     // A value of the wrong shape is refused rather than misread.
     assert_eq!(set(&mut m, "Date", text("x")), INVAL);
 }
+
+#[test]
+fn merge_matches_libesmtp_on_mixed_message() {
+    // Payload observed from libESMTP 1.1.0 with the same calls and message.
+    let mut m = message(Some("sender@example.org"), &["rcpt1@example.org"]);
+    assert_eq!(set(&mut m, "From", mb(Some("F"), Some("f@x"))), STORED);
+    assert_eq!(opt(&mut m, "From", HDR_OVERRIDE, true), Ok(()));
+    assert_eq!(set(&mut m, "X-P", text("api")), STORED);
+    assert_eq!(opt(&mut m, "X-P", HDR_OVERRIDE, true), Ok(()));
+    assert_eq!(opt(&mut m, "X-P", HDR_PROHIBIT, true), Ok(()));
+    assert_eq!(set(&mut m, "X-A", text("api-a")), STORED);
+    assert_eq!(set(&mut m, "Cc", mb(None, Some("c@x"))), STORED);
+    assert_eq!(opt(&mut m, "cc", HDR_OVERRIDE, true), Ok(()));
+    let stream = "Return-Path: <a>\r\n  folded\r\nfrom: one\r\nFROM: two\r\nX-P: m1\r\n\
+        x-a: m\r\nresent-reply-to: r\r\n\tmore\r\nmime-version: 1\r\nMIME-Version: 2\r\n\
+        Content-: x\r\nContent-: y\r\nCC: old\r\n cont\r\nNo colon line\r\n.dot: x\r\n\r\nbody\r\n";
+    let expected = format!(
+        "From: \"F\" <f@x>\r\nx-a: m\r\nmime-version: 1\r\nMIME-Version: 2\r\nContent-: x\r\n\
+        Content-: y\r\nCc: c@x\r\nNo colon line\r\n.dot: x\r\nDate: {DATE_NOW}\r\n\
+        Message-Id: {GENERATED_ID}\r\n\r\n"
+    );
+    assert_eq!(headers_out(&m, stream), expected);
+}

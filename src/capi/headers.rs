@@ -176,3 +176,112 @@ pub unsafe extern "C" fn smtp_set_resent_headers(
         1
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The variadic entry points through the C shim, called from Rust.
+
+    use super::*;
+    use crate::capi::errno::get_errno;
+    use crate::capi::handles::smtp_session;
+    use crate::capi::message::smtp_add_message;
+    use crate::capi::session::{smtp_create_session, smtp_destroy_session};
+    use crate::core::message::headers::HeaderContext;
+
+    extern "C" {
+        // The handle as C sees it: an opaque pointer.
+        fn smtp_set_header(message: *mut c_void, header: *const c_char, ...) -> c_int;
+        fn smtp_set_header_option(
+            message: *mut c_void,
+            header: *const c_char,
+            option: c_int,
+            ...
+        ) -> c_int;
+    }
+
+    fn c(s: &str) -> std::ffi::CString {
+        std::ffi::CString::new(s).expect("no NUL")
+    }
+
+    #[test]
+    fn varargs_reach_the_engine() {
+        let session: *mut smtp_session = smtp_create_session();
+        // SAFETY: a fresh session handle.
+        let handle = unsafe { smtp_add_message(session) };
+        let m = handle.cast::<c_void>();
+        let t: libc::time_t = 1_000_000_000;
+        let null = std::ptr::null::<c_char>();
+        // SAFETY: each call passes the argument types libESMTP documents.
+        unsafe {
+            assert_eq!(
+                smtp_set_header(m, c("Date").as_ptr(), &t as *const libc::time_t),
+                1
+            );
+            assert_eq!(
+                smtp_set_header(m, c("To").as_ptr(), c("P").as_ptr(), c("a@x").as_ptr()),
+                1
+            );
+            assert_eq!(
+                smtp_set_header(m, c("To").as_ptr(), null, c("b@x").as_ptr()),
+                1
+            );
+            assert_eq!(
+                smtp_set_header(m, c("Subject").as_ptr(), c("s").as_ptr()),
+                1
+            );
+            assert_eq!(
+                smtp_set_header(m, c("Subject").as_ptr(), c("again").as_ptr()),
+                0
+            );
+            assert_eq!(get_errno(), SMTP_ERR_INVAL);
+            assert_eq!(smtp_set_header(m, c("").as_ptr(), c("v").as_ptr()), 0);
+            assert_eq!(get_errno(), -libc::ENOMEM);
+            assert_eq!(
+                smtp_set_header(m, c("X-Bad").as_ptr(), c("a\nb").as_ptr()),
+                0
+            );
+            assert_eq!(smtp_set_header(m, null, c("v").as_ptr()), 0);
+            assert_eq!(
+                smtp_set_header(
+                    std::ptr::null_mut::<c_void>(),
+                    c("X").as_ptr(),
+                    c("v").as_ptr()
+                ),
+                0
+            );
+            assert_eq!(
+                smtp_set_header_option(m, c("X-Mailer").as_ptr(), 1, 1 as c_int),
+                1
+            );
+            assert_eq!(
+                smtp_set_header_option(m, c("From").as_ptr(), 1, 1 as c_int),
+                0
+            );
+            assert_eq!(smtp_set_resent_headers(handle, 0), 1);
+            assert_eq!(smtp_set_resent_headers(handle, 1), 0);
+        }
+        let msg = {
+            // SAFETY: live handle.
+            unsafe { message_ref(handle) }.expect("live").core()
+        };
+        let ctx = HeaderContext {
+            message: msg,
+            hostname: "vm",
+            now: 0,
+        };
+        let mut proc = msg.headers.start(ctx);
+        assert_eq!(
+            proc.process(b"X-Mailer: x\r\n"),
+            Ok(crate::core::message::headers::HeaderAction::Drop)
+        );
+        let out = proc.finish().expect("no fault").concat();
+        let out = String::from_utf8(out).expect("ascii");
+        assert!(
+            out.contains("To: b@x,\r\n    \"P\" <a@x>\r\nSubject: s\r\n"),
+            "{out}"
+        );
+        assert!(out.contains(" 2001 "), "{out}");
+        // SAFETY: the session handle from above, destroyed once.
+        assert_eq!(unsafe { smtp_destroy_session(session) }, 1);
+    }
+}

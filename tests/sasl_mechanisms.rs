@@ -184,7 +184,10 @@ fn login_refused_then_two_challenge_form() {
     let mut ok = p.clone();
     ok.refuse = false;
     ctx.set_interact(Some(Box::new(ok)));
-    assert_eq!(resp(&mut ctx, Some(b"Username:")).as_deref(), Some(&b"tim"[..]));
+    assert_eq!(
+        resp(&mut ctx, Some(b"Username:")).as_deref(),
+        Some(&b"tim"[..])
+    );
     assert_eq!(
         resp(&mut ctx, Some(b"Password:")).as_deref(),
         Some(&b"tanstaaftanstaaf"[..])
@@ -201,7 +204,10 @@ fn cram_md5_rfc2195_and_p03() {
     // No initial response, and no interact call for it.
     assert_eq!(resp(&mut ctx, None), None);
     assert!(p.calls().is_empty());
-    let r = resp(&mut ctx, Some(b"<1896.697170952@postoffice.reston.mci.net>"));
+    let r = resp(
+        &mut ctx,
+        Some(b"<1896.697170952@postoffice.reston.mci.net>"),
+    );
     assert_eq!(
         r.as_deref(),
         Some(&b"tim b913a602c7eda7a495b4e6e7334d3890"[..])
@@ -228,8 +234,14 @@ fn external_p01() {
     assert!(ctx.set_mechanism("EXTERNAL"));
     assert_eq!(ctx.ssf(), Some(0));
     // No interact callback needed to respond.
-    assert_eq!(resp(&mut ctx, None).as_deref(), Some(&b"user@example.org"[..]));
-    assert_eq!(resp(&mut ctx, Some(b"")).as_deref(), Some(&b"user@example.org"[..]));
+    assert_eq!(
+        resp(&mut ctx, None).as_deref(),
+        Some(&b"user@example.org"[..])
+    );
+    assert_eq!(
+        resp(&mut ctx, Some(b"")).as_deref(),
+        Some(&b"user@example.org"[..])
+    );
     ctx.set_external_id(None);
     assert!(!ctx.set_mechanism("EXTERNAL"));
 }

@@ -2,6 +2,11 @@
 //! C signatures: the return values of tls-auth.md §9.2 / api.md 7.13 and
 //! probe P01, the interact request arrays as C sees them, and the hardened
 //! cases (libESMTP crashes or leaks).
+//!
+//! Every pointer handed to the exports here is created by the test itself
+//! (C string literals, local buffers, handles from the API), which is the
+//! safety argument for all the `unsafe` blocks in this file.
+#![allow(clippy::undocumented_unsafe_blocks)]
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr::{null, null_mut};

@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use esmtp::core::error::Error;
 use esmtp::core::sasl::smtp::{
-    add_mechanisms, authenticate, monitor_view, AuthOutcome, AuthParams, AuthReply, AuthTransport,
-    REDACTED,
+    add_mechanisms, authenticate, ehlo_auth_line, monitor_view, AuthOutcome, AuthParams, AuthReply,
+    AuthTransport, REDACTED,
 };
 use esmtp::core::sasl::{self, AuthContext, Interact, Request, Secret};
 
@@ -533,4 +533,30 @@ fn monitor_view_opt_in() {
     );
     assert_eq!(monitor_view(b"", b"", false), b"\r\n");
     assert_eq!(REDACTED, b"<hidden>");
+}
+
+#[test]
+fn ehlo_auth_lines() {
+    let mut list = Vec::new();
+    assert!(!ehlo_auth_line(&mut list, b"SIZE 1000"));
+    assert!(!ehlo_auth_line(&mut list, b"AUTHX PLAIN"));
+    assert!(!ehlo_auth_line(&mut list, b"STARTTLS"));
+    assert!(list.is_empty());
+    // A19: AUTH=LOGIN then AUTH PLAIN login -> LOGIN, PLAIN
+    assert!(ehlo_auth_line(&mut list, b"AUTH=LOGIN"));
+    assert!(ehlo_auth_line(&mut list, b"auth PLAIN login"));
+    assert_eq!(list, ["LOGIN", "PLAIN"]);
+    // AUTH= form with more names after the first
+    let mut list = Vec::new();
+    assert!(ehlo_auth_line(&mut list, b"AUTH=CRAM-MD5 NTLM"));
+    assert_eq!(list, ["CRAM-MD5", "NTLM"]);
+    // bare AUTH offers AUTH with no mechanism
+    let mut list = Vec::new();
+    assert!(ehlo_auth_line(&mut list, b"AUTH"));
+    assert!(list.is_empty());
+    // the keyword token keeps 31 bytes: the first AUTH= name is cut to 26
+    let mut list = Vec::new();
+    let line = format!("AUTH={} PLAIN", "M".repeat(40));
+    assert!(ehlo_auth_line(&mut list, line.as_bytes()));
+    assert_eq!(list, ["M".repeat(26), "PLAIN".to_string()]);
 }

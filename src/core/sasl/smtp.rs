@@ -86,18 +86,49 @@ pub const MAX_AUTH_LINE: usize = 12288;
 /// The longest mechanism name kept from the EHLO reply (libESMTP: 63).
 const MAX_MECH_NAME: usize = 63;
 
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b)
+}
+
+fn is_atom(b: u8) -> bool {
+    (0x21..=0x7e).contains(&b) && !b"\"()<>[]@,;:\\.".contains(&b)
+}
+
+/// Handles one line of an EHLO reply (its text after `250-`/`250 `) if it
+/// is an AUTH line: `AUTH m1 m2 …`, or the obsolete `AUTH=m1 m2 …`
+/// (Debian's build accepts it). Returns true if it was one (the server
+/// offers AUTH), after adding its mechanisms to `list` with
+/// [`add_mechanisms`]. Like libESMTP, the keyword token is read as an atom
+/// of which only 31 bytes are kept, so in the `AUTH=` form the first name
+/// is cut to 26 bytes.
+pub fn ehlo_auth_line(list: &mut Vec<String>, line: &[u8]) -> bool {
+    const TOKEN_MAX: usize = 31;
+    let start = line
+        .iter()
+        .position(|&b| !is_blank(b))
+        .unwrap_or(line.len());
+    let rest = &line[start..];
+    let len = rest.iter().position(|&b| !is_atom(b)).unwrap_or(rest.len());
+    let token = &rest[..len.min(TOKEN_MAX)];
+    let after = &rest[len..];
+    if token.eq_ignore_ascii_case(b"AUTH") {
+        add_mechanisms(list, after);
+        true
+    } else if token.len() >= 5 && token[..5].eq_ignore_ascii_case(b"AUTH=") {
+        add_mechanisms(list, &token[5..]);
+        add_mechanisms(list, after);
+        true
+    } else {
+        false
+    }
+}
+
 /// Adds the mechanism names of an EHLO `AUTH` line to `list` (§10.2). `args`
 /// is the text after `AUTH` (or after `AUTH=` for the obsolete form). Names
 /// are SMTP atoms separated by blanks; parsing stops at the first character
 /// that is neither; names are truncated to 63 bytes; duplicates are dropped
 /// ASCII-case-insensitively; order is first seen.
 pub fn add_mechanisms(list: &mut Vec<String>, args: &[u8]) {
-    fn is_blank(b: u8) -> bool {
-        matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b)
-    }
-    fn is_atom(b: u8) -> bool {
-        (0x21..=0x7e).contains(&b) && !b"\"()<>[]@,;:\\.".contains(&b)
-    }
     let mut rest = args;
     loop {
         let start = rest

@@ -5,7 +5,21 @@
 //!
 //! The engine provides the connection through [`AuthTransport`]; every
 //! line is written and flushed, and its reply awaited (AUTH is never
-//! pipelined).
+//! pipelined). Sketch of the engine's side:
+//!
+//! ```text
+//! per connection:  mechs.clear(); authenticated = false;
+//! each EHLO line:  if ehlo_auth_line(&mut mechs, text) { ext |= AUTH }
+//! after EHLO, no STARTTLS pending, ext has AUTH, !authenticated,
+//! the session has a live context (C: capi::auth::with_auth_context):
+//!   match authenticate(ctx, &mechs, &AuthParams { tls_active, starttls_required }, &mut conn)? {
+//!     NotAttempted | Failed { .. } => continue as without AUTH (ETRN, MAIL FROM)
+//!     Authenticated { ssf: 0, .. } => authenticated = true; continue (no new EHLO)
+//!     Authenticated { ssf, .. }    => unreachable with built-in mechanisms (§10.6)
+//!     Quit { .. }                  => QUIT, smtp_errno untouched, return 1
+//!   }
+//!   Err(e) => set smtp_errno from e, QUIT (as for any bad reply)
+//! ```
 //!
 //! Deliberate differences from libESMTP 1.1.0 (docs/compat.md):
 //! - PLAIN-flagged mechanisms (PLAIN, LOGIN) are never used when the
@@ -62,7 +76,8 @@ pub struct AuthParams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthOutcome {
     /// AUTH was not attempted: the context has no interact callback or no
-    /// advertised mechanism is selectable. Go on to MAIL FROM, silently.
+    /// advertised mechanism is selectable. Go on as without AUTH (ETRN,
+    /// MAIL FROM), silently.
     NotAttempted,
     /// A 2xx reply: the session is authenticated. `ssf` is the mechanism's
     /// (0 for every built-in one; > 0 would mean a security layer, EHLO
@@ -72,8 +87,8 @@ pub enum AuthOutcome {
         ssf: i32,
         reply: AuthReply,
     },
-    /// Every selectable mechanism was refused: go on to MAIL FROM
-    /// unauthenticated, no event, `smtp_errno` untouched (Q23).
+    /// Every selectable mechanism was refused: go on unauthenticated (ETRN,
+    /// MAIL FROM), no event, `smtp_errno` untouched (Q23).
     Failed { reply: AuthReply },
     /// 534 or 538: send QUIT now, no event, `smtp_errno` untouched; the
     /// session returns 1 with nothing sent.

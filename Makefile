@@ -36,7 +36,8 @@ $(RUSTLIB): cargo-build
 # other symbol local and the --undefined list pulls in exactly the exports.
 $(LIBOUT)/libesmtp.so.$(SOVERSION): $(RUSTLIB) $(EXPORTS) $(MAP)
 	@mkdir -p $(LIBOUT)
-	$(CC) -shared -o $@ -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
+	@echo "  LINK    $@"
+	@$(CC) -shared -o $@ -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
 	  $(UNDEFS) -Wl,--gc-sections -Wl,-z,relro,-z,now $(RUSTLIB) $(NATIVE_LIBS)
 	ln -sf libesmtp.so.$(SOVERSION) $(LIBOUT)/$(SONAME)
 	ln -sf $(SONAME) $(LIBOUT)/libesmtp.so

@@ -12,12 +12,14 @@
 //! could see — ended by CRLF, bare LF or bare CR — is a lone `.`, and
 //! removing one `.` after every line start gives the input back.
 //!
-//! The hot path searches for `.` with `memchr` and copies the runs between
-//! the (rare) stuffing points with one `write_all` each: no per-byte loop.
+//! The hot path finds the stuffing points (and, for the body, the line feeds)
+//! in one vectorised pass (`sys::mem::for_each_mark`) and copies the runs
+//! between the (rare) stuffing points with one `write_all` each: no per-byte
+//! loop.
 
 use std::io::{self, Write};
 
-use crate::sys::mem::memchr;
+use crate::sys::mem::for_each_mark;
 
 #[inline]
 fn is_line_end(b: u8) -> bool {
@@ -52,26 +54,34 @@ impl Stuffer {
 
     /// Writes `data` to `out`, doubling every `.` that starts a line.
     pub fn write<W: Write + ?Sized>(&mut self, out: &mut W, data: &[u8]) -> io::Result<()> {
+        self.write_with_lf(out, data, |_| {})
+    }
+
+    /// Like [`Stuffer::write`], and reports the index in `data` of every LF
+    /// to `on_lf`, from the same single pass over the bytes.
+    #[inline]
+    pub fn write_with_lf<W: Write + ?Sized>(
+        &mut self,
+        out: &mut W,
+        data: &[u8],
+        mut on_lf: impl FnMut(usize),
+    ) -> io::Result<()> {
         let Some(&last) = data.last() else {
             return Ok(());
         };
         let mut run = 0;
-        let mut from = 0;
-        while let Some(off) = memchr(b'.', &data[from..]) {
-            let dot = from + off;
-            let starts_line = match dot.checked_sub(1) {
-                Some(prev) => is_line_end(data[prev]),
-                None => self.at_line_start,
-            };
-            if starts_line {
-                out.write_all(&data[run..dot])?;
+        for_each_mark(data, self.at_line_start, |i, is_lf| {
+            if is_lf {
+                on_lf(i);
+            } else {
+                out.write_all(data.get(run..i).unwrap_or_default())?;
                 out.write_all(b".")?;
                 // The dot itself goes out with the next run.
-                run = dot;
+                run = i;
             }
-            from = dot + 1;
-        }
-        out.write_all(&data[run..])?;
+            Ok::<(), io::Error>(())
+        })?;
+        out.write_all(data.get(run..).unwrap_or_default())?;
         self.at_line_start = is_line_end(last);
         Ok(())
     }

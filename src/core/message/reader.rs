@@ -217,12 +217,18 @@ impl HeaderAssembler {
 }
 
 /// Measures CRLF-terminated body lines across blocks without buffering them.
+///
+/// Per block: [`LineCounter::begin`], then [`LineCounter::lf`] for each LF
+/// of the block in order (the caller finds them, usually in the same pass
+/// that dot-stuffs), then [`LineCounter::end`].
 #[derive(Debug, Default)]
 pub struct LineCounter {
-    /// Length of the current (unfinished) line.
+    /// Length of the current line before this block.
     current: usize,
     /// Whether the last byte seen, in the current line, is a CR.
     last_cr: bool,
+    /// Offset in the block where the current line starts.
+    start: usize,
 }
 
 impl LineCounter {
@@ -230,32 +236,54 @@ impl LineCounter {
         LineCounter::default()
     }
 
-    /// Reports the length of each line that `data` completes; returns
-    /// whether there was at least one.
+    /// A new block begins.
     #[inline]
-    pub fn scan(&mut self, data: &[u8], mut line: impl FnMut(usize)) -> bool {
-        let Some(&last) = data.last() else {
-            return false;
+    pub fn begin(&mut self) {
+        self.start = 0;
+    }
+
+    /// `data[lf]` is a LF: the length of the line it ends, if it ends one
+    /// (i.e. the byte before it is a CR).
+    #[inline]
+    pub fn lf(&mut self, data: &[u8], lf: usize) -> Option<usize> {
+        let cr = match lf.checked_sub(1) {
+            Some(i) => data.get(i) == Some(&b'\r'),
+            None => self.last_cr,
         };
-        let mut start = 0;
-        let mut from = 0;
+        if !cr {
+            return None;
+        }
+        let len = self.current + (lf + 1).saturating_sub(self.start);
+        self.current = 0;
+        self.start = lf + 1;
+        Some(len)
+    }
+
+    /// The block ends.
+    #[inline]
+    pub fn end(&mut self, data: &[u8]) {
+        self.current += data.len().saturating_sub(self.start);
+        self.start = 0;
+        if let Some(&last) = data.last() {
+            self.last_cr = last == b'\r';
+        }
+    }
+
+    /// Reports the length of each line that `data` completes (finding the
+    /// LFs itself); returns whether there was at least one.
+    pub fn scan(&mut self, data: &[u8], mut line: impl FnMut(usize)) -> bool {
+        self.begin();
         let mut any = false;
-        while let Some(off) = memchr(b'\n', &data[from..]) {
+        let mut from = 0;
+        while let Some(off) = memchr(b'\n', data.get(from..).unwrap_or_default()) {
             let lf = from + off;
-            let cr = match lf.checked_sub(1) {
-                Some(i) => data[i] == b'\r',
-                None => self.last_cr,
-            };
-            if cr {
-                line(self.current + (lf + 1 - start));
-                self.current = 0;
-                start = lf + 1;
+            if let Some(len) = self.lf(data, lf) {
+                line(len);
                 any = true;
             }
             from = lf + 1;
         }
-        self.current += data.len() - start;
-        self.last_cr = last == b'\r';
+        self.end(data);
         any
     }
 

@@ -386,10 +386,22 @@ impl Body {
         out: &mut DataOut<'_, W>,
         pending: &mut Pending,
     ) -> Result<(), TransferError> {
-        if self.lines.scan(data, |len| pending.data(len)) {
+        // One pass: dot-stuff into the output and measure the lines.
+        let lines = &mut self.lines;
+        let mut any = false;
+        lines.begin();
+        out.stuffer.write_with_lf(out.out, data, |lf| {
+            if let Some(len) = lines.lf(data, lf) {
+                pending.data(len);
+                any = true;
+            }
+        })?;
+        lines.end(data);
+        if any {
+            // libESMTP clears errno after each body line.
             self.errno = 0;
         }
-        out.put(data)
+        Ok(())
     }
 }
 

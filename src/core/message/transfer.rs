@@ -200,19 +200,40 @@ impl HeaderOut for BdatOut<'_> {
     }
 }
 
-/// What to do with the rest of a header unit larger than [`UNIT_CAP`]; the
-/// header engine decided on its first [`UNIT_CAP`] bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What to do with a header unit larger than [`UNIT_CAP`]: the header
+/// engine decides on its first [`UNIT_CAP`] bytes (its name is in there);
+/// the rest streams through (kept) or is skipped (dropped, replaced). The
+/// MESSAGEDATA event (full length) and the monitor call (with the first
+/// [`UNIT_CAP`] bytes only) come when the unit is complete, as for any unit.
+#[derive(Debug, PartialEq, Eq)]
 enum Overflow {
     None,
     Keep,
-    Discard,
+    Drop,
+    Replace(Vec<u8>),
+}
+
+/// The header engine as the header phase uses it (a trait so that tests can
+/// stand in for it).
+trait UnitFilter {
+    fn process(&mut self, unit: &[u8]) -> Result<HeaderAction, HeaderFault>;
+    fn finish(&mut self) -> Result<Vec<Vec<u8>>, HeaderFault>;
+}
+
+impl UnitFilter for HeaderProcessor<'_> {
+    fn process(&mut self, unit: &[u8]) -> Result<HeaderAction, HeaderFault> {
+        HeaderProcessor::process(self, unit)
+    }
+
+    fn finish(&mut self) -> Result<Vec<Vec<u8>>, HeaderFault> {
+        HeaderProcessor::finish(self)
+    }
 }
 
 /// The header phase of one transfer.
-struct HeaderPhase<'p> {
+struct HeaderPhase<F: UnitFilter> {
     asm: HeaderAssembler,
-    proc: HeaderProcessor<'p>,
+    filter: F,
     overflow: Overflow,
     /// Monitor text of an oversized kept unit: its first [`UNIT_CAP`] bytes.
     overflow_shown: Vec<u8>,
@@ -226,25 +247,29 @@ enum HeaderEnd {
     Done,
 }
 
-impl<'p> HeaderPhase<'p> {
-    fn new(ctx: &TransferContext<'p>) -> Result<HeaderPhase<'p>, TransferError> {
-        let message = ctx
-            .session
-            .messages
-            .get(ctx.message)
-            .ok_or(TransferError::Stopped)?;
-        let proc = message.headers.start(HeaderContext {
-            message,
-            hostname: ctx.hostname,
-            now: ctx.now,
-        });
-        Ok(HeaderPhase {
+/// The header engine's processor for this transfer.
+fn processor<'p>(ctx: &TransferContext<'p>) -> Result<HeaderProcessor<'p>, TransferError> {
+    let message = ctx
+        .session
+        .messages
+        .get(ctx.message)
+        .ok_or(TransferError::Stopped)?;
+    Ok(message.headers.start(HeaderContext {
+        message,
+        hostname: ctx.hostname,
+        now: ctx.now,
+    }))
+}
+
+impl<F: UnitFilter> HeaderPhase<F> {
+    fn new(filter: F) -> HeaderPhase<F> {
+        HeaderPhase {
             asm: HeaderAssembler::new(),
-            proc,
+            filter,
             overflow: Overflow::None,
             overflow_shown: Vec::new(),
             errno: 0,
-        })
+        }
     }
 
     /// Writes one processed unit (event + monitor queued first).
@@ -264,24 +289,17 @@ impl<'p> HeaderPhase<'p> {
     }
 
     /// The buffered part of an oversized unit.
-    fn overflow(
-        &mut self,
-        out: &mut dyn HeaderOut,
-        pending: &mut Pending,
-    ) -> Result<(), TransferError> {
+    fn overflow(&mut self, out: &mut dyn HeaderOut, monitor: bool) -> Result<(), TransferError> {
         if self.overflow == Overflow::None {
-            self.overflow = match self.proc.process(self.asm.unit())? {
+            self.overflow = match self.filter.process(self.asm.unit())? {
                 HeaderAction::Keep => {
-                    if pending.monitor {
+                    if monitor {
                         self.overflow_shown = self.asm.unit().to_vec();
                     }
                     Overflow::Keep
                 }
-                HeaderAction::Drop => Overflow::Discard,
-                HeaderAction::Replace(new) => {
-                    Self::emit(out, pending, &new)?;
-                    Overflow::Discard
-                }
+                HeaderAction::Drop => Overflow::Drop,
+                HeaderAction::Replace(new) => Overflow::Replace(new),
             };
         }
         if self.overflow == Overflow::Keep {
@@ -297,8 +315,8 @@ impl<'p> HeaderPhase<'p> {
         out: &mut dyn HeaderOut,
         pending: &mut Pending,
     ) -> Result<(), TransferError> {
-        match self.overflow {
-            Overflow::None => match self.proc.process(self.asm.unit())? {
+        match std::mem::replace(&mut self.overflow, Overflow::None) {
+            Overflow::None => match self.filter.process(self.asm.unit())? {
                 HeaderAction::Keep => {
                     pending.unit(self.asm.total(), self.asm.unit());
                     out.put(self.asm.unit())?;
@@ -307,13 +325,13 @@ impl<'p> HeaderPhase<'p> {
                 HeaderAction::Replace(new) => Self::emit(out, pending, &new)?,
             },
             Overflow::Keep => {
-                out.put(self.asm.unit())?;
                 pending.unit(self.asm.total(), &self.overflow_shown);
+                out.put(self.asm.unit())?;
                 self.overflow_shown = Vec::new();
             }
-            Overflow::Discard => {}
+            Overflow::Drop => {}
+            Overflow::Replace(new) => Self::emit(out, pending, &new)?,
         }
-        self.overflow = Overflow::None;
         self.asm.next_unit();
         // libESMTP clears errno after each header it has handled.
         self.errno = 0;
@@ -340,7 +358,7 @@ impl<'p> HeaderPhase<'p> {
             };
             match step {
                 Step::NeedMore => return Ok(HeaderEnd::NeedMore),
-                Step::Full => self.overflow(out, pending)?,
+                Step::Full => self.overflow(out, pending.monitor)?,
                 Step::Unit => {
                     self.unit(out, pending)?;
                     if data.is_empty() {
@@ -365,7 +383,7 @@ impl<'p> HeaderPhase<'p> {
         out: &mut dyn HeaderOut,
         pending: &mut Pending,
     ) -> Result<(), TransferError> {
-        for unit in self.proc.finish()? {
+        for unit in self.filter.finish()? {
             Self::emit(out, pending, &unit)?;
         }
         out.put(b"\r\n")
@@ -412,8 +430,18 @@ pub fn send_data<W: Write + ?Sized>(
     hooks: &mut dyn SessionHooks,
     ctx: &TransferContext<'_>,
 ) -> Result<(), TransferError> {
+    let filter = processor(ctx)?;
+    data_with(out, hooks, ctx, filter)
+}
+
+fn data_with<W: Write + ?Sized, F: UnitFilter>(
+    out: &mut W,
+    hooks: &mut dyn SessionHooks,
+    ctx: &TransferContext<'_>,
+    filter: F,
+) -> Result<(), TransferError> {
     let mut pending = Pending::new(ctx, hooks);
-    let mut headers = HeaderPhase::new(ctx)?;
+    let mut headers = HeaderPhase::new(filter);
     let mut out = DataOut {
         out,
         stuffer: Stuffer::new(),
@@ -484,8 +512,18 @@ pub fn send_bdat(
     ctx: &TransferContext<'_>,
     sink: &mut dyn ChunkSink,
 ) -> Result<(), TransferError> {
+    let filter = processor(ctx)?;
+    bdat_with(hooks, ctx, sink, filter)
+}
+
+fn bdat_with<F: UnitFilter>(
+    hooks: &mut dyn SessionHooks,
+    ctx: &TransferContext<'_>,
+    sink: &mut dyn ChunkSink,
+    filter: F,
+) -> Result<(), TransferError> {
     let mut pending = Pending::new(ctx, hooks);
-    let mut headers = HeaderPhase::new(ctx)?;
+    let mut headers = HeaderPhase::new(filter);
     let mut out = BdatOut {
         sink,
         buf: Vec::new(),
@@ -574,4 +612,267 @@ pub fn send_bdat(
         }
     }
     sink.chunk(&[], true)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The header-phase paths the pass-through stub engine cannot reach:
+    //! dropped, replaced and generated headers, oversized units, refused
+    //! generated headers. (Wire-level behaviour with the real `HeaderTable`
+    //! is covered by `tests/datapath_transfer.rs`.)
+    use super::*;
+    use crate::core::events::MessageBlock;
+    use crate::core::model::{Message, Session};
+
+    /// Stands in for the header engine: decides by the header's first bytes.
+    struct Fake {
+        generated: Vec<Vec<u8>>,
+        seen: Vec<usize>,
+    }
+
+    impl UnitFilter for Fake {
+        fn process(&mut self, unit: &[u8]) -> Result<HeaderAction, HeaderFault> {
+            self.seen.push(unit.len());
+            Ok(if unit.starts_with(b"Drop:") {
+                HeaderAction::Drop
+            } else if unit.starts_with(b"Repl:") {
+                HeaderAction::Replace(b"Repl: new\r\n".to_vec())
+            } else if unit.starts_with(b"Bad:") {
+                HeaderAction::Replace(b"Bad: no line feed".to_vec())
+            } else if unit.starts_with(b"Empty:") {
+                HeaderAction::Replace(Vec::new())
+            } else {
+                HeaderAction::Keep
+            })
+        }
+
+        fn finish(&mut self) -> Result<Vec<Vec<u8>>, HeaderFault> {
+            Ok(std::mem::take(&mut self.generated))
+        }
+    }
+
+    fn fake(generated: &[&[u8]]) -> Fake {
+        Fake {
+            generated: generated.iter().map(|g| g.to_vec()).collect(),
+            seen: Vec::new(),
+        }
+    }
+
+    struct Hooks {
+        blocks: Vec<Vec<u8>>,
+        next: usize,
+        errno_at: Option<(usize, i32)>,
+        calls: usize,
+        log: Vec<String>,
+        shown: Vec<Vec<u8>>,
+        lens: Vec<usize>,
+    }
+
+    impl Hooks {
+        fn new(input: &[u8], piece: usize) -> Hooks {
+            Hooks {
+                blocks: input.chunks(piece.max(1)).map(<[u8]>::to_vec).collect(),
+                next: 0,
+                errno_at: None,
+                calls: 0,
+                log: Vec::new(),
+                shown: Vec::new(),
+                lens: Vec::new(),
+            }
+        }
+    }
+
+    impl SessionHooks for Hooks {
+        fn event(&mut self, event: Event<'_>, _out: Option<&mut i32>) {
+            if let Event::MessageData { len, .. } = event {
+                self.log.push(format!("ev{len}"));
+                self.lens.push(len);
+            }
+        }
+        fn has_event_callback(&self) -> bool {
+            true
+        }
+        fn monitor(&mut self, data: &[u8], kind: MonitorKind) {
+            assert_eq!(kind, MonitorKind::Headers);
+            self.log.push("H".into());
+            self.shown.push(data.to_vec());
+        }
+        fn has_monitor(&self) -> bool {
+            true
+        }
+        fn message_rewind(&mut self, _message: usize) {
+            self.next = 0;
+            self.log.push("rewind".into());
+        }
+        fn message_read(&mut self, _message: usize) -> MessageBlock<'_> {
+            self.calls += 1;
+            let errno = match self.errno_at {
+                Some((call, e)) if call == self.calls => e,
+                _ => 0,
+            };
+            let data: &[u8] = match self.blocks.get(self.next) {
+                Some(b) => {
+                    self.next += 1;
+                    b
+                }
+                None => &[],
+            };
+            self.log.push(format!("r{}", data.len()));
+            MessageBlock { data, errno }
+        }
+    }
+
+    fn session() -> Session {
+        Session {
+            messages: vec![Message::default()],
+            monitor_headers: true,
+            ..Session::default()
+        }
+    }
+
+    fn ctx(s: &Session) -> TransferContext<'_> {
+        TransferContext {
+            session: s,
+            message: 0,
+            hostname: "h",
+            now: 0,
+        }
+    }
+
+    fn run_data(hooks: &mut Hooks, filter: Fake) -> (Result<(), TransferError>, Vec<u8>) {
+        let s = session();
+        let mut out = Vec::new();
+        let r = data_with(&mut out, hooks, &ctx(&s), filter);
+        (r, out)
+    }
+
+    #[derive(Default)]
+    struct Chunks(Vec<Vec<u8>>);
+
+    impl ChunkSink for Chunks {
+        fn chunk(&mut self, data: &[u8], _last: bool) -> Result<(), TransferError> {
+            self.0.push(data.to_vec());
+            Ok(())
+        }
+    }
+
+    const INPUT: &[u8] =
+        b"A: 1\r\nDrop: x\r\n folded\r\nRepl: old\r\nEmpty: e\r\n.B: 2\r\n\r\nbody\r\n";
+
+    #[test]
+    fn dropped_replaced_and_generated_headers() {
+        let mut h = Hooks::new(INPUT, 5);
+        let f = fake(&[b"Date: d\r\n", b"", b".Gen: g\r\n"]);
+        let (r, out) = run_data(&mut h, f);
+        assert!(r.is_ok());
+        assert_eq!(
+            out,
+            b"A: 1\r\nRepl: new\r\n..B: 2\r\nDate: d\r\n..Gen: g\r\n\r\nbody\r\n.\r\n"
+        );
+        // Events before monitor calls, monitor text unstuffed; none for the
+        // dropped, the empty replacement, the empty generated header.
+        assert_eq!(h.lens, vec![6, 11, 7, 9, 9, 6]);
+        assert_eq!(
+            h.shown,
+            vec![
+                b"A: 1\r\n".to_vec(),
+                b"Repl: new\r\n".to_vec(),
+                b".B: 2\r\n".to_vec(),
+                b"Date: d\r\n".to_vec(),
+                b".Gen: g\r\n".to_vec(),
+            ]
+        );
+        assert!(h.log.windows(2).all(|w| w[0] != "H" || w[1] != "H"));
+    }
+
+    #[test]
+    fn bdat_headers_are_processed_but_not_stuffed() {
+        let mut h = Hooks::new(INPUT, 7);
+        let s = session();
+        let mut chunks = Chunks::default();
+        let r = bdat_with(&mut h, &ctx(&s), &mut chunks, fake(&[b".Gen: g\r\n"]));
+        assert!(r.is_ok());
+        assert_eq!(
+            chunks.0[0],
+            b"A: 1\r\nRepl: new\r\n.B: 2\r\n.Gen: g\r\n\r\n"
+        );
+        let body: Vec<u8> = chunks.0[1..].concat();
+        assert_eq!(body, b"body\r\n");
+        assert_eq!(chunks.0.last().map(Vec::len), Some(0));
+    }
+
+    #[test]
+    fn a_dropped_header_clears_errno_too() {
+        // Separator read from the block that completed the dropped unit's
+        // look-ahead: cleared (libESMTP observed with Return-Path).
+        let input = b"Drop: x\r\n\r\nb\r\n";
+        let mut h = Hooks::new(input, 9);
+        h.errno_at = Some((2, 5));
+        assert!(run_data(&mut h, fake(&[])).0.is_ok());
+        let mut h = Hooks::new(input, 10);
+        h.errno_at = Some((2, 5));
+        let (r, _) = run_data(&mut h, fake(&[]));
+        assert!(matches!(r, Err(TransferError::Callback { errno: 5 })));
+    }
+
+    #[test]
+    fn header_without_line_feed_is_refused() {
+        let mut h = Hooks::new(b"Bad: x\r\n\r\n", 100);
+        let (r, _) = run_data(&mut h, fake(&[]));
+        assert!(matches!(
+            r,
+            Err(TransferError::Header(HeaderFault { errno: 34 }))
+        ));
+        let mut h = Hooks::new(b"A: x\r\n\r\n", 100);
+        let (r, _) = run_data(&mut h, fake(&[b"Gen: no lf"]));
+        assert!(matches!(
+            r,
+            Err(TransferError::Header(HeaderFault { errno: 34 }))
+        ));
+    }
+
+    fn big_unit(name: &[u8], len: usize) -> Vec<u8> {
+        let mut v = name.to_vec();
+        while v.len() < len - 2 {
+            v.extend_from_slice(b"0123456789\r\n .");
+        }
+        v.truncate(len - 2);
+        v.extend_from_slice(b"\r\n");
+        v
+    }
+
+    #[test]
+    fn oversized_units_stream_in_bounded_memory() {
+        let keep = big_unit(b"Big: ", 3 * UNIT_CAP + 123);
+        let drop = big_unit(b"Drop: ", 2 * UNIT_CAP + 7);
+        let repl = big_unit(b"Repl: ", UNIT_CAP + 1);
+        let mut input = Vec::new();
+        for part in [&b"A: 1\r\n"[..], &keep, &drop, &repl, b"\r\n.body\r\n"] {
+            input.extend_from_slice(part);
+        }
+        let mut h = Hooks::new(&input, 100_000);
+        let (r, out) = run_data(&mut h, fake(&[]));
+        assert!(r.is_ok());
+        let mut want = b"A: 1\r\n".to_vec();
+        want.extend_from_slice(&super::super::dotstuff::stuff(&keep));
+        want.extend_from_slice(b"Repl: new\r\n\r\n..body\r\n.\r\n");
+        assert_eq!(out.len(), want.len());
+        assert!(out == want);
+        assert_eq!(h.lens, vec![6, keep.len(), 11, 7]);
+        // The monitor gets the first UNIT_CAP bytes of the oversized unit.
+        assert_eq!(h.shown[1].len(), UNIT_CAP);
+        assert!(keep.starts_with(&h.shown[1]));
+
+        // BDAT: same header bytes, unstuffed, in chunks of about UNIT_CAP.
+        let mut h = Hooks::new(&input, 100_000);
+        let s = session();
+        let mut chunks = Chunks::default();
+        assert!(bdat_with(&mut h, &ctx(&s), &mut chunks, fake(&[])).is_ok());
+        let all = chunks.0.concat();
+        let mut want = b"A: 1\r\n".to_vec();
+        want.extend_from_slice(&keep);
+        want.extend_from_slice(b"Repl: new\r\n\r\n.body\r\n");
+        assert!(all == want);
+        assert!(chunks.0.iter().all(|c| c.len() <= 2 * UNIT_CAP));
+    }
 }

@@ -29,6 +29,19 @@
 //! dropped) and after each DATA body line. It is checked when the header
 //! block ends (empty line or end of input) and when the DATA body reaches
 //! the end of input; on the BDAT body every call is checked.
+//!
+//! Where this differs from libESMTP on purpose (for docs/compat.md):
+//! * dot-stuffing also doubles a `.` after a bare LF or bare CR in the body
+//!   (Q-BARELF, SMTP smuggling; see `dotstuff.rs`). Input whose CRs and LFs
+//!   all come as CRLF gets byte-identical output.
+//! * A header unit over [`UNIT_CAP`] (1 MiB) is not held in memory: the
+//!   header engine decides on its first 1 MiB, the rest streams through or
+//!   is skipped; its MESSAGEDATA event still carries the full length, but
+//!   the header monitor is shown only the first 1 MiB. libESMTP buffers any
+//!   size (a message with Unix line ends is one such unit).
+//! * BDAT: a header block over 1 MiB goes out as several chunks instead of
+//!   one; a callback block over 64 KiB is handed to the sink just before
+//!   (not after) its MESSAGEDATA event, to avoid copying it.
 
 use std::io::Write;
 

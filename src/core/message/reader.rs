@@ -78,10 +78,10 @@ impl Default for HeaderAssembler {
 /// whether the byte before the window (in the same line) is a CR.
 fn find_crlf(window: &[u8], prev_cr: bool) -> Option<usize> {
     let mut from = 0;
-    while let Some(off) = memchr(b'\n', &window[from..]) {
+    while let Some(off) = memchr(b'\n', window.get(from..).unwrap_or_default()) {
         let lf = from + off;
         let cr = match lf.checked_sub(1) {
-            Some(i) => window[i] == b'\r',
+            Some(i) => window.get(i) == Some(&b'\r'),
             None => prev_cr,
         };
         if cr {
@@ -178,7 +178,7 @@ impl HeaderAssembler {
                     let window = &avail[..avail.len().min(room)];
                     match find_crlf(window, self.last_cr) {
                         Some(lf) => {
-                            self.append(&window[..=lf]);
+                            self.append(window.get(..=lf).unwrap_or_default());
                             *pos += lf + 1;
                             if let Some(step) = self.line_done() {
                                 return step;

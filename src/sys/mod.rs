@@ -3,5 +3,6 @@
 //! `capi`.
 
 pub mod host;
+pub mod mem;
 pub mod resolver;
 pub mod time;

@@ -792,8 +792,8 @@ static void directive(struct tok *t, int n, int lineno)
         int rc;
         if (h && strcasecmp(h, "Date") == 0) {
             NEED(2);
-            time_t when = (time_t)L(&t[2], lineno);
-            rc = smtp_set_header(m->m, h, &when);
+            time_t when = t[2].null ? 0 : (time_t)L(&t[2], lineno);
+            rc = smtp_set_header(m->m, h, t[2].null ? NULL : &when);
             snprintf(what, sizeof what, "smtp_set_header(%s, time_t %s)", h, t[2].s);
         } else if (h && strcasecmp(h, "Message-Id") == 0) {
             NEED(2);
@@ -835,7 +835,7 @@ static void directive(struct tok *t, int n, int lineno)
         api_int("smtp_dsn_set_ret", smtp_dsn_set_ret(need_msg(lineno)->m, (enum ret_flags)v));
     } else if (strcmp(d, "dsn_envid") == 0) {
         NEED(1);
-        api_int("smtp_dsn_set_envid", smtp_dsn_set_envid(need_msg(lineno)->m, t[1].s));
+        api_int("smtp_dsn_set_envid", smtp_dsn_set_envid(need_msg(lineno)->m, S(&t[1])));
     } else if (strcmp(d, "size") == 0) {
         NEED(1);
         api_int("smtp_size_set_estimate",
@@ -915,7 +915,7 @@ static void directive(struct tok *t, int n, int lineno)
         NEED(2);
         if (cur_rcpt < 0)
             die("line %d: no current recipient", lineno);
-        api_int("smtp_dsn_set_orcpt", smtp_dsn_set_orcpt(rcpts[cur_rcpt].r, t[1].s, t[2].s));
+        api_int("smtp_dsn_set_orcpt", smtp_dsn_set_orcpt(rcpts[cur_rcpt].r, S(&t[1]), S(&t[2])));
     } else if (strcmp(d, "etrn") == 0) {
         NEED(2);
         int opt = strcmp(t[1].s, "@") == 0 ? '@' : (int)L(&t[1], lineno);

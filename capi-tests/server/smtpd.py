@@ -100,6 +100,8 @@ class Conn:
         self.counts = {}
         self.after_334 = False
         self.closed = False
+        self.merge_next = False
+        self.sent_at_read = 0
 
     # ---- output ----
     def flush(self):
@@ -210,7 +212,14 @@ class Conn:
                 raise Closed("client-eof")
             self.rec["recv"].append(b2s(data))
             got += data
-        self.rec["groups"].append(b2s(bytes(got)))
+        if self.merge_next and self.rec["groups"]:
+            # the previous group got no reply, so the client cannot have been
+            # waiting: it is the same write group (split by scheduling)
+            self.rec["groups"][-1] += b2s(bytes(got))
+        else:
+            self.rec["groups"].append(b2s(bytes(got)))
+        self.merge_next = False
+        self.sent_at_read = len(self.rec["sent"])
         return bytes(got)
 
     def rule_for(self, verb, line):
@@ -297,6 +306,8 @@ class Conn:
                 if self.answer(verb, line):
                     mode = "data"
             self.flush()
+            if len(self.rec["sent"]) == self.sent_at_read:
+                self.merge_next = True
 
 
 class Server:

@@ -22,7 +22,7 @@ CAPI = os.path.dirname(HERE)
 SCEN_DIR = os.path.join(CAPI, "scenarios")
 SERVER = os.path.join(CAPI, "server", "smtpd.py")
 DRIVER_SRC = os.path.join(CAPI, "driver", "driver.c")
-SHIM_SRC = os.path.join(CAPI, "lib", "fakeclock.c")
+SHIM_SRC = [os.path.join(CAPI, "lib", "fakeclock.c"), os.path.join(CAPI, "lib", "fakeresolv.c")]
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 CFLAGS = ["-Wall", "-Wextra", "-Werror", "-std=c11", "-O1"]
 
@@ -145,8 +145,8 @@ def esc_lines(data):
 def normalise_transcript(tr):
     lines = []
     for i, c in enumerate(tr.get("connections", [])):
-        lines.append("CONNECTION %d end=%s%s" % (i + 1, c.get("end"),
-                                                 " tls" if c.get("tls") else ""))
+        lines.append("CONNECTION %d on %s end=%s%s" % (i + 1, c.get("addr"), c.get("end"),
+                                                       " tls" if c.get("tls") else ""))
         for k, g in enumerate(c.get("groups", [])):
             gl = esc_lines(g)
             lines.append("  GROUP %d (%d bytes, %d lines)" % (k + 1, len(g), len(gl)))
@@ -209,7 +209,8 @@ def run_once(scn, name, driver, libdir, shim, fake_clock, keep_dir=None):
         server = subprocess.Popen(
             [PY, SERVER, sj, "--port-file", portf, "--transcript", trf,
              "--connections", str(opts["connections"]), "--timeout", str(tmo),
-             "--settle-ms", str(opts.get("settle_ms", SETTLE_MS))],
+             "--settle-ms", str(opts.get("settle_ms", SETTLE_MS)),
+             "--host", ",".join(opts.get("listen", ["127.0.0.1"]))],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "server.err"), "w"))
         deadline = time.monotonic() + 10
         while not os.path.exists(portf):
@@ -223,12 +224,17 @@ def run_once(scn, name, driver, libdir, shim, fake_clock, keep_dir=None):
         env.update({"EXPECT_LIBESMTP": libdir, "TZ": "UTC", "LC_ALL": "C",
                     "HOME": tmp, "XDG_CONFIG_DIR": os.path.join(tmp, "xdg")})
         env.pop("LD_LIBRARY_PATH", None)
-        if fake_clock:
-            env["LD_PRELOAD"] = shim
+        if "fake_addrs" in opts:
+            env["FAKE_ADDRS"] = " ".join(opts["fake_addrs"])
+        if fake_clock or "fake_addrs" in opts:
+            env["LD_PRELOAD"] = shim   # fake clock only acts if FAKECLOCK_OFF is unset
+        if not fake_clock:
+            env["FAKECLOCK_OFF"] = "1"
         env.update(opts.get("env", {}))
         t0 = time.time()
         try:
-            d = subprocess.run([driver, cfg, "127.0.0.1:%d" % port], cwd=SCEN_DIR, env=env,
+            d = subprocess.run([driver, cfg, "%s:%d" % (opts.get("server", "127.0.0.1"), port)],
+                               cwd=SCEN_DIR, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=tmo)
             rc = d.returncode
             dout = d.stdout
@@ -330,8 +336,8 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     CERTDIR = make_cert(args.out)
-    shim = os.path.join(args.out, "fakeclock.so")
-    sh(["gcc"] + CFLAGS + ["-shared", "-fPIC", "-o", shim, SHIM_SRC, "-ldl"])
+    shim = os.path.join(args.out, "preload.so")
+    sh(["gcc"] + CFLAGS + ["-shared", "-fPIC", "-o", shim] + SHIM_SRC + ["-ldl"])
     ref_drv = build(args.out, "driver-ref", args.ref_include, args.ref_lib)
     if args.reference_only:
         test_drv, test_lib = ref_drv, args.ref_lib

@@ -6,7 +6,8 @@
  * 2026-01-01 00:00:00 UTC) plus FAKECLOCK_USEC microseconds (default
  * 123456), and getpid() returns FAKECLOCK_PID (default 4242).  Monotonic
  * clocks are passed through, so poll() timeouts and any elapsed-time logic
- * keep working.  Only the driver process is preloaded (never the server).
+ * keep working.  With FAKECLOCK_OFF set every call goes to libc unchanged.
+ * Only the driver process is preloaded (never the server).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -22,12 +23,27 @@ static long envl(const char *name, long dflt)
     return s && *s ? strtol(s, NULL, 10) : dflt;
 }
 
+static int off(void) { return getenv("FAKECLOCK_OFF") != NULL; }
 static long fsec(void) { return envl("FAKECLOCK_SEC", 1767225600L); }
 static long fusec(void) { return envl("FAKECLOCK_USEC", 123456L); }
 
+static int real_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+    static int (*real)(clockid_t, struct timespec *);
+    if (!real)
+        real = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+    return real(clk, ts);
+}
+
 time_t time(time_t *t)
 {
-    time_t v = (time_t)fsec();
+    time_t v;
+    if (off()) {
+        struct timespec ts;
+        real_clock_gettime(CLOCK_REALTIME, &ts);
+        v = ts.tv_sec;
+    } else
+        v = (time_t)fsec();
     if (t)
         *t = v;
     return v;
@@ -35,9 +51,16 @@ time_t time(time_t *t)
 
 int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
-    (void)tz;
     struct timeval *volatile p = tv;   /* glibc declares tv nonnull */
-    if (p) {
+    (void)tz;
+    if (p == NULL)
+        return 0;
+    if (off()) {
+        struct timespec ts;
+        real_clock_gettime(CLOCK_REALTIME, &ts);
+        p->tv_sec = ts.tv_sec;
+        p->tv_usec = (suseconds_t)(ts.tv_nsec / 1000);
+    } else {
         p->tv_sec = (time_t)fsec();
         p->tv_usec = (suseconds_t)fusec();
     }
@@ -46,18 +69,21 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-    static int (*real)(clockid_t, struct timespec *);
-    if (clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE) {
+    if (!off() && (clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE)) {
         ts->tv_sec = (time_t)fsec();
         ts->tv_nsec = fusec() * 1000L;
         return 0;
     }
-    if (!real)
-        real = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
-    return real(clk, ts);
+    return real_clock_gettime(clk, ts);
 }
 
 pid_t getpid(void)
 {
+    static pid_t (*real)(void);
+    if (off()) {
+        if (!real)
+            real = (pid_t (*)(void))dlsym(RTLD_NEXT, "getpid");
+        return real();
+    }
     return (pid_t)envl("FAKECLOCK_PID", 4242L);
 }

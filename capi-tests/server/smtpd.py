@@ -3,7 +3,11 @@
 
 Usage:
   smtpd.py SCENARIO.json --port-file FILE --transcript FILE
-           [--connections N] [--timeout SEC] [--settle-ms MS] [--host 127.0.0.1]
+           [--connections N] [--timeout SEC] [--settle-ms MS] [--host 127.0.0.1[,127.0.0.2...]]
+
+The chosen port is written to --port-file and printed on stdout.  With several
+--host addresses all listen on the same port (connections are numbered in
+the order they are accepted, whichever address).
 
 The scenario (JSON object) says what to answer.  Everything the client sends
 is recorded, both as raw recv() chunks and as "groups" (the bytes that arrived
@@ -325,24 +329,32 @@ class Server:
         os.replace(tmp, self.args.transcript)
 
     def main(self):
-        fam = socket.AF_INET6 if ":" in self.args.host else socket.AF_INET
-        ls = socket.socket(fam, socket.SOCK_STREAM)
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind((self.args.host, 0))
-        ls.listen(8)
-        port = ls.getsockname()[1]
+        # --host may list several addresses: all listen on the same port
+        listeners = []
+        port = 0
+        for host in self.args.host.split(","):
+            fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+            ls = socket.socket(fam, socket.SOCK_STREAM)
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind((host, port))
+            ls.listen(8)
+            port = ls.getsockname()[1]
+            listeners.append(ls)
         tmp = self.args.port_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.replace(tmp, self.args.port_file)
+        print(port, flush=True)
         self.save()
         deadline = time.monotonic() + self.args.timeout
         for number in range(1, self.args.connections + 1):
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([ls], [], [], left)[0]:
+            ready = select.select(listeners, [], [], left)[0] if left > 0 else []
+            if not ready:
                 break
-            sock, _ = ls.accept()
+            sock, _ = ready[0].accept()
             conn = Conn(self, sock, number)
+            conn.rec["addr"] = sock.getsockname()[0]
             self.transcript["connections"].append(conn.rec)
             try:
                 conn.serve()
@@ -360,7 +372,8 @@ class Server:
             except OSError:
                 pass
             self.save()
-        ls.close()
+        for ls in listeners:
+            ls.close()
 
 
 def main():

@@ -87,6 +87,7 @@ struct content {
     size_t pos;
     int err_at_end;      /* errno set when reporting the end */
     int calls;
+    int set_ctx;         /* callback stores a malloc'd ctx at rewind */
     FILE *fp;
 };
 
@@ -399,6 +400,8 @@ static const char *piececb(void **ctx, int *len, void *arg)
     if (len == NULL) {
         printf("CB rewind ctx=%s\n", *ctx ? "non-NULL" : "NULL");
         c->pos = 0;
+        if (c->set_ctx && *ctx == NULL)
+            *ctx = malloc(16);   /* the library must free() it later */
         return NULL;
     }
     size_t n = c->len - c->pos;
@@ -436,6 +439,37 @@ static int interactcb(auth_client_request_t req, char **result, int fields, void
     }
     putchar('\n');
     return 1;
+}
+
+/* ---------------------------------------------------------------- app data */
+
+static void release_cb(void *data)
+{
+    printf("RELEASE %s\n", (char *)data);
+    free(data);
+}
+
+static void enum_msg_cb(smtp_message_t m, void *arg)
+{
+    printf("ENUM message %s%s\n", msg_name(m), arg == (void *)&session ? "" : " arg=?");
+}
+
+static void enum_rcpt_cb(smtp_recipient_t r, const char *mailbox, void *arg)
+{
+    printf("ENUM recipient %s mailbox=", rcpt_name(r));
+    put_str(mailbox);
+    printf("%s\n", arg == (void *)&session ? "" : " arg=?");
+}
+
+static void enum_node_cb(smtp_etrn_node_t n, int option, const char *domain, void *arg)
+{
+    int idx = -1;
+    for (int i = 0; i < nnodes; i++)
+        if (nodes[i].n == n)
+            idx = i;
+    printf("ENUM node n%d option=%d domain=", idx, option);
+    put_str(domain);
+    printf("%s\n", arg == (void *)&session ? "" : " arg=?");
 }
 
 /* ---------------------------------------------------------------- config */
@@ -961,6 +995,89 @@ static void directive(struct tok *t, int n, int lineno)
             }
         if (!found)
             die("line %d: bad recipient", lineno);
+    } else if (strcmp(d, "content_ctx") == 0) {
+        need_msg(lineno)->c.set_ctx = 1;
+    } else if (strcmp(d, "appdata") == 0) {
+        /* appdata session TAG | message I TAG | rcpt I J TAG | etrn I TAG;
+           TAG NULL = NULL data; release logs "RELEASE TAG" */
+        NEED(2);
+        const char *obj = t[1].s;
+        struct tok *tag;
+        void *data;
+        if (strcmp(obj, "session") == 0) {
+            tag = &t[2];
+            data = tag->null ? NULL : strdup(tag->s);
+            smtp_set_application_data_release(session, data, release_cb);
+            printf("API smtp_set_application_data_release(session) errno=%d\n", smtp_errno());
+            printf("  get -> %s\n", smtp_get_application_data(session) ? (char *)smtp_get_application_data(session) : "NULL");
+        } else if (strcmp(obj, "message") == 0) {
+            NEED(3);
+            long i = L(&t[2], lineno);
+            if (i < 0 || i >= nmsgs)
+                die("line %d: bad message", lineno);
+            tag = &t[3];
+            data = tag->null ? NULL : strdup(tag->s);
+            smtp_message_set_application_data_release(msgs[i].m, data, release_cb);
+            printf("API smtp_message_set_application_data_release(m%ld) errno=%d\n", i, smtp_errno());
+            void *g = smtp_message_get_application_data(msgs[i].m);
+            printf("  get -> %s\n", g ? (char *)g : "NULL");
+        } else if (strcmp(obj, "rcpt") == 0) {
+            NEED(4);
+            long mi = L(&t[2], lineno), ri = L(&t[3], lineno);
+            int k = -1;
+            for (int j = 0; j < nrcpts; j++)
+                if (rcpts[j].msg == mi && rcpts[j].idx == ri)
+                    k = j;
+            if (k < 0)
+                die("line %d: bad recipient", lineno);
+            tag = &t[4];
+            data = tag->null ? NULL : strdup(tag->s);
+            smtp_recipient_set_application_data_release(rcpts[k].r, data, release_cb);
+            printf("API smtp_recipient_set_application_data_release(m%ld.r%ld) errno=%d\n", mi, ri, smtp_errno());
+            void *g = smtp_recipient_get_application_data(rcpts[k].r);
+            printf("  get -> %s\n", g ? (char *)g : "NULL");
+        } else if (strcmp(obj, "etrn") == 0) {
+            NEED(3);
+            long i = L(&t[2], lineno);
+            if (i < 0 || i >= nnodes)
+                die("line %d: bad node", lineno);
+            tag = &t[3];
+            data = tag->null ? NULL : strdup(tag->s);
+            smtp_etrn_set_application_data_release(nodes[i].n, data, release_cb);
+            printf("API smtp_etrn_set_application_data_release(n%ld) errno=%d\n", i, smtp_errno());
+            void *g = smtp_etrn_get_application_data(nodes[i].n);
+            printf("  get -> %s\n", g ? (char *)g : "NULL");
+        } else
+            die("line %d: appdata session|message|rcpt|etrn", lineno);
+    } else if (strcmp(d, "enumerate") == 0) {
+        api_int("smtp_enumerate_messages", smtp_enumerate_messages(session, enum_msg_cb, &session));
+        for (int i = 0; i < nmsgs; i++)
+            api_int("smtp_enumerate_recipients",
+                    smtp_enumerate_recipients(msgs[i].m, enum_rcpt_cb, &session));
+        api_int("smtp_etrn_enumerate_nodes", smtp_etrn_enumerate_nodes(session, enum_node_cb, &session));
+    } else if (strcmp(d, "strerror") == 0) {
+        /* strerror BUFLEN CODE... */
+        NEED(2);
+        long bl = L(&t[1], lineno);
+        for (int i = 2; i < n; i++) {
+            char eb[256];
+            int code = (int)L(&t[i], lineno);
+            memset(eb, 'Z', sizeof eb);
+            char *r = smtp_strerror(code, eb, (size_t)bl);
+            printf("API smtp_strerror(%d, %ld) -> %s ", code, bl, r == eb ? "buf" : r ? "other" : "NULL");
+            put_str(r ? r : NULL);
+            printf(" errno=%d\n", smtp_errno());
+        }
+    } else if (strcmp(d, "version") == 0) {
+        /* version BUFLEN WHAT */
+        NEED(2);
+        char vb[64];
+        memset(vb, 0, sizeof vb);
+        long bl = L(&t[1], lineno);
+        int rc = smtp_version(vb, (size_t)bl, (int)L(&t[2], lineno));
+        printf("API smtp_version(%ld, %s) -> %d ", bl, t[2].s, rc);
+        put_str(vb);
+        printf(" errno=%d\n", smtp_errno());
     } else if (strcmp(d, "dump") == 0) {
         dump("requested");
     } else {

@@ -146,6 +146,9 @@ class Conn:
                 last_line = st
             elif "raw" in st:
                 self.out += s2b(st["raw"])
+                tail = [l for l in st["raw"].replace("\r", "").split("\n") if l]
+                if tail:
+                    last_line = tail[-1]
             elif "stall" in st:
                 self.stall(st["stall"])
             elif "close" in st:

@@ -244,6 +244,10 @@ def run_once(scn, name, driver, libdir, shim, fake_clock, keep_dir=None):
             dout = e.stdout or b""
             derr = e.stderr or b""
         t1 = time.time()
+        with open(os.path.join(tmp, "driver.out"), "wb") as f:
+            f.write(dout)
+        with open(os.path.join(tmp, "driver.err"), "wb") as f:
+            f.write(derr)
         try:
             # the driver is gone, so the server sees EOF at once; it writes the
             # transcript after every connection, so a short grace is enough
@@ -327,6 +331,8 @@ def main():
     ap.add_argument("--no-fake-clock", action="store_true",
                     help="do not preload the fake clock; mask Date/Message-Id instead")
     ap.add_argument("--settle-ms", type=int, default=30)
+    ap.add_argument("--budget", type=float, default=300.0,
+                    help="seconds; scenarios not started by then FAIL as not run (a hanging library cannot stall the suite)")
     ap.add_argument("--expected", default=os.path.join(HERE, "expected-differences.txt"))
     ap.add_argument("--allow-missing-symbols", action="store_true",
                     help="link the test driver even if the library lacks symbols (a call to one fails at run time)")
@@ -351,9 +357,13 @@ def main():
 
     scens = scenario_paths(args)
 
+    t_start = time.monotonic()
+
     def job(item):
         name, path = item
         scn = load_scenario(path)
+        if time.monotonic() - t_start > args.budget:
+            return name, scn, ["HARNESS: not run, time budget exhausted"], [], "budget", "budget", 0
         a, rca, ta = run_once(scn, name, ref_drv, args.ref_lib, shim, fake,
                               keep and os.path.join(keep, "ref"))
         b, rcb, tb = run_once(scn, name, test_drv, test_lib, shim, fake,
@@ -382,7 +392,8 @@ def main():
                 print("PASS %s" % name)
             else:
                 failed += 1
-                why = "driver exit %s" % rca if same else "output differs"
+                why = ("not run: time budget exhausted" if rca == "budget" else
+                       "driver exit %s" % rca if same else "output differs")
                 print("FAIL %s (%s)" % (name, why))
                 if diff:
                     print("\n".join(diff))

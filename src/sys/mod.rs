@@ -5,3 +5,4 @@
 pub mod host;
 pub mod resolver;
 pub mod time;
+pub mod user;

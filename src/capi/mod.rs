@@ -1,4 +1,5 @@
 //! The C ABI of libESMTP 1.1: the only place with `extern "C"`.
+#![allow(non_camel_case_types)]
 
 #[macro_use]
 pub mod macros;

@@ -440,6 +440,33 @@ fn server_closing_before_the_handshake_is_error_20() {
 }
 
 #[test]
+fn silent_server_times_out() {
+    let (ca, dir, ctx) = trusted("stall");
+    let mut opts = ServerOpts::with(&localhost(&ca));
+    opts.stall = Some(std::time::Duration::from_secs(4));
+    let (port, srv) = server(opts);
+    let mut rec = Recorder::default();
+    let tcp_timeout = std::time::Duration::from_millis(500);
+    let r = run_with_timeout(
+        &ctx,
+        port,
+        srv,
+        "localhost",
+        &dir.files(),
+        &mut rec,
+        tcp_timeout,
+    );
+    assert_eq!(r.outcome, "failed");
+    // The handshake gave up after the timeout, not when the server left.
+    assert!(r.elapsed >= tcp_timeout);
+    assert!(
+        r.elapsed < std::time::Duration::from_secs(3),
+        "{:?}",
+        r.elapsed
+    );
+}
+
+#[test]
 fn sessions_in_sequence_with_fresh_contexts() {
     let ca = ca();
     let dir = ConfDir::new("seq");

@@ -224,6 +224,8 @@ pub struct ServerOpts {
     pub cipher_list: Option<String>,
     /// Close the connection instead of a handshake.
     pub close_at_once: bool,
+    /// Hold the connection silently for this long instead of a handshake.
+    pub stall: Option<Duration>,
 }
 
 impl ServerOpts {
@@ -234,6 +236,7 @@ impl ServerOpts {
             max_version: None,
             cipher_list: None,
             close_at_once: false,
+            stall: None,
         }
     }
 }
@@ -283,6 +286,10 @@ pub fn server(opts: ServerOpts) -> (u16, JoinHandle<Seen>) {
         };
         if opts.close_at_once {
             drop(tcp);
+            return seen;
+        }
+        if let Some(d) = opts.stall {
+            std::thread::sleep(d);
             return seen;
         }
         let _ = tcp.set_read_timeout(Some(TIMEOUT));
@@ -384,6 +391,8 @@ pub struct Run {
     pub external_id: Option<String>,
     pub reply: Option<String>,
     pub seen: Seen,
+    /// How long the handshake call took.
+    pub elapsed: Duration,
 }
 
 /// Connects to the server, runs the handshake as `server_name`, and on
@@ -396,12 +405,25 @@ pub fn run(
     files: &TlsFiles,
     hooks: &mut Recorder,
 ) -> Run {
+    run_with_timeout(ctx, port, server, server_name, files, hooks, TIMEOUT)
+}
+
+/// [`run`] with a given handshake timeout.
+pub fn run_with_timeout(
+    ctx: &SslContext,
+    port: u16,
+    server: JoinHandle<Seen>,
+    server_name: &str,
+    files: &TlsFiles,
+    hooks: &mut Recorder,
+    timeout: Duration,
+) -> Run {
     let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let names = [server_name];
     let params = HandshakeParams {
         server_name,
         cert_file_names: &names,
-        timeout: Some(TIMEOUT),
+        timeout: Some(timeout),
         files,
     };
     let mut run = Run {
@@ -409,8 +431,12 @@ pub fn run(
         external_id: None,
         reply: None,
         seen: Seen::default(),
+        elapsed: Duration::ZERO,
     };
-    match handshake(ctx, tcp, &params, hooks) {
+    let t0 = std::time::Instant::now();
+    let outcome = handshake(ctx, tcp, &params, hooks);
+    run.elapsed = t0.elapsed();
+    match outcome {
         Handshake::Established {
             mut stream,
             external_id,

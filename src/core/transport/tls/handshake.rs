@@ -27,7 +27,8 @@ pub struct HandshakeParams<'a> {
     /// passes the configured name, then libESMTP's canonical name if it
     /// differs (so existing files keep working).
     pub cert_file_names: &'a [&'a str],
-    /// The greeting timeout (the handshake runs under it); `None` = block.
+    /// The greeting timeout (the handshake runs under it); `None` (or zero)
+    /// = block.
     pub timeout: Option<Duration>,
     /// Where certificate files live ([`TlsFiles::from_env`]).
     pub files: &'a TlsFiles,
@@ -83,9 +84,11 @@ pub fn handshake(
     if !apply_host_certificate(&mut ssl, params, hooks) {
         return failed();
     }
+    // A zero timeout is refused by the socket API; treat it as "none".
+    let timeout = params.timeout.filter(|t| !t.is_zero());
     if tcp.set_nonblocking(false).is_err()
-        || tcp.set_read_timeout(params.timeout).is_err()
-        || tcp.set_write_timeout(params.timeout).is_err()
+        || tcp.set_read_timeout(timeout).is_err()
+        || tcp.set_write_timeout(timeout).is_err()
     {
         return failed();
     }

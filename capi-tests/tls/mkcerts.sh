@@ -5,6 +5,7 @@
 #   good      DNS:localhost                 wrong     DNS:wrong.example
 #   self      self-signed DNS:localhost     ipsan     IP:127.0.0.1
 #   wild      DNS:*.0.0.1                   client    CN=client@example.org
+#   ipcn      CN=127.0.0.1, no SAN
 #   clientenc the client key encrypted with "keypass"
 set -e
 d=${1:?usage: mkcerts.sh DIR}
@@ -23,6 +24,7 @@ leaf() { # NAME SUBJECT [SAN]
 leaf good   "/CN=localhost"          "DNS:localhost"
 leaf wrong  "/CN=wrong.example"      "DNS:wrong.example"
 leaf ipsan  "/CN=127.0.0.1"          "IP:127.0.0.1"
+leaf ipcn   "/CN=127.0.0.1"
 leaf wild   "/CN=wild"               "DNS:*.0.0.1"
 leaf client "/CN=client@example.org"
 openssl req -x509 $ec -keyout self.key -out self.crt -days 30 -subj "/CN=localhost" \

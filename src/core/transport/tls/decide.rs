@@ -59,7 +59,7 @@ pub fn after_ehlo(mode: Mode, tls_active: bool, authenticated: bool, offered: bo
 }
 
 /// After a 2xx HELO reply (EHLO was refused): no extensions, so STARTTLS is
-/// never sent; REQUIRED mode gives up [T40]. The engine fires
+/// never sent; REQUIRED mode gives up (T40). The engine fires
 /// `ExtnaStarttls` first, then its other EXTNA reports, then `QUIT`.
 pub fn after_helo(mode: Mode, tls_active: bool) -> EhloStep {
     if mode == Mode::Required && !tls_active {
@@ -75,10 +75,10 @@ pub enum ContextStep {
     /// Send `STARTTLS` (flushed, reply awaited even with PIPELINING).
     SendStarttls,
     /// ENABLED mode, no context: continue in clear, silently apart from the
-    /// creation events already raised (quirk Q7, reproduced) [T10, T49].
+    /// creation events already raised (quirk Q7, reproduced) (T10, T49).
     Continue,
     /// REQUIRED mode, no context: as [`EhloStep::RequiredUnavailable`]
-    /// (quirk Q8: a local problem is reported as EXTNA_STARTTLS) [T09].
+    /// (quirk Q8: a local problem is reported as EXTNA_STARTTLS) (T09).
     RequiredUnavailable,
 }
 
@@ -99,7 +99,7 @@ pub enum ReplyAction {
     Handshake,
     /// Send `QUIT` in clear; no event. `Some(e)`: also set `e` as the
     /// session error; `None`: leave `smtp_errno` unchanged. No fallback to
-    /// clear text even in ENABLED mode [T36, T37].
+    /// clear text even in ENABLED mode (T36, T37).
     Quit(Option<Error>),
 }
 

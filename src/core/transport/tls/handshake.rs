@@ -47,11 +47,11 @@ pub enum Handshake {
         external_id: Option<String>,
     },
     /// A check failed and the application left `*ok` at 0: send `QUIT`
-    /// over `stream` (TLS), no error code, message status stays 0 [T03].
+    /// over `stream` (TLS), no error code, message status stays 0 (T03).
     Rejected { stream: Box<SslStream<TcpStream>> },
     /// `SSL` creation or the handshake failed: the socket is already
     /// closed (no `QUIT`: the server expects a handshake); fire DISCONNECT
-    /// and set `error` (`Error::ClientError`, 20) [T30, T38b].
+    /// and set `error` (`Error::ClientError`, 20) (T30, T38b).
     Failed { error: Error },
 }
 

@@ -4,7 +4,8 @@
 
 mod tls_common;
 
-use esmtp::core::transport::tls::{build_context, TlsFiles};
+use esmtp::core::model::{ServerSpec, Session};
+use esmtp::core::transport::tls::{build_context, Handshake, Starttls, TlsFiles};
 use tls_common::*;
 
 #[test]
@@ -47,4 +48,52 @@ fn environment() {
     assert_eq!(r.outcome, "rejected");
     assert_eq!(rec.events, vec!["3102 verify=20".to_owned()]);
     std::env::remove_var("SSL_CERT_FILE");
+
+    // The engine's seam: context from $XDG_CONFIG_DIR/libesmtp, reference
+    // name and host certificate from the session, EXTERNAL identity kept.
+    let root = ConfDir::new("steps");
+    let conf = root.root.join("libesmtp");
+    std::fs::create_dir_all(conf.join("private")).expect("mkdir");
+    std::fs::write(conf.join("ca.pem"), ca.cert.to_pem().expect("pem")).expect("write");
+    set_mode(&conf.join("ca.pem"), 0o600);
+    let client = leaf(
+        &ca,
+        &Spec {
+            cns: &["steps@example.org"],
+            client: true,
+            ..Spec::default()
+        },
+    );
+    // Found under the canonical name (libESMTP's choice of file name).
+    std::fs::write(conf.join("private/canonical.example.pem"), client.pem()).expect("write");
+    set_mode(&conf.join("private/canonical.example.pem"), 0o600);
+    std::env::set_var("XDG_CONFIG_DIR", &root.root);
+    let session = Session {
+        server: Some(ServerSpec {
+            host: "localhost".into(),
+            service: "587".into(),
+        }),
+        starttls: 2,
+        ..Session::default()
+    };
+    *session.canonical_name.borrow_mut() = Some("canonical.example".into());
+    let mut steps = Starttls::new();
+    let mut rec = Recorder::default();
+    assert!(steps.prepare_context(&session, &mut rec));
+    let mut opts = ServerOpts::with(&localhost(&ca));
+    opts.require_client = Some(ca.cert.clone());
+    let (port, srv) = server(opts);
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    match steps.handshake(&session, tcp, &mut rec) {
+        Handshake::Established { stream, .. } => drop(stream),
+        other => panic!("{other:?} {:?}", rec.events),
+    }
+    let seen = srv.join().expect("server");
+    assert_eq!(seen.sni.as_deref(), Some("localhost"));
+    assert_eq!(seen.client_cn.as_deref(), Some("steps@example.org"));
+    assert_eq!(
+        steps.take_external_id().as_deref(),
+        Some("steps@example.org")
+    );
+    std::env::remove_var("XDG_CONFIG_DIR");
 }

@@ -16,6 +16,7 @@ pub mod context;
 pub mod decide;
 pub mod files;
 pub mod handshake;
+pub mod steps;
 pub mod verify;
 
 pub use context::{
@@ -26,3 +27,4 @@ pub use decide::{
     check_no_pending_plaintext, starttls_reply, ContextStep, EhloStep, Mode, ReplyAction,
 };
 pub use handshake::{handshake, Handshake, HandshakeParams};
+pub use steps::Starttls;

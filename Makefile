@@ -20,7 +20,7 @@ NATIVE_LIBS := -lssl -lcrypto -lpthread -ldl -lm -lc -lgcc_s
 UNDEFS     = $(foreach s,$(shell cat $(EXPORTS)),-Wl,--undefined=$(s))
 
 .PHONY: all lib cargo-build install uninstall check check-rust check-abi check-unit \
-        check-diff check-interop check-mem demo bench bench-short deb clean fmt lint
+        check-diff check-interop check-mem matrix demo bench bench-short deb clean fmt lint
 
 all: lib
 
@@ -29,19 +29,19 @@ lib: $(LIBOUT)/libesmtp.so.$(SOVERSION) $(LIBOUT)/libesmtp.a
 cargo-build:
 	$(CARGO) build --release --lib
 
-$(RUSTLIB): cargo-build
 
 # The shared object is linked from the staticlib so that the C shim's
 # variadic entry points are exported too; the version script keeps every
 # other symbol local and the --undefined list pulls in exactly the exports.
-$(LIBOUT)/libesmtp.so.$(SOVERSION): $(RUSTLIB) $(EXPORTS) $(MAP)
+$(LIBOUT)/libesmtp.so.$(SOVERSION): cargo-build $(EXPORTS) $(MAP)
 	@mkdir -p $(LIBOUT)
-	$(CC) -shared -o $@ -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
+	@echo "  LINK    $@"
+	@$(CC) -shared -o $@ -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
 	  $(UNDEFS) -Wl,--gc-sections -Wl,-z,relro,-z,now $(RUSTLIB) $(NATIVE_LIBS)
 	ln -sf libesmtp.so.$(SOVERSION) $(LIBOUT)/$(SONAME)
 	ln -sf $(SONAME) $(LIBOUT)/libesmtp.so
 
-$(LIBOUT)/libesmtp.a: $(RUSTLIB)
+$(LIBOUT)/libesmtp.a: cargo-build
 	@mkdir -p $(LIBOUT)
 	cp $(RUSTLIB) $@
 
@@ -78,6 +78,7 @@ check-abi: lib
 
 check-unit: lib
 	bash capi-tests/unit/run.sh $(CURDIR)/$(LIBOUT)
+	bash capi-tests/auth/run.sh $(CURDIR)/$(LIBOUT)
 
 check-diff: lib
 	LIB_UNDER_TEST=$(CURDIR)/$(LIBOUT) INCLUDE_UNDER_TEST=$(CURDIR)/include \
@@ -88,6 +89,10 @@ check-interop: lib
 
 check-mem: lib
 	bash capi-tests/unit/run.sh $(CURDIR)/$(LIBOUT) --valgrind
+	bash capi-tests/auth/run.sh $(CURDIR)/$(LIBOUT) --valgrind
+
+matrix: lib
+	python3 tools/matrix.py
 
 demo: lib
 	ESMTP_LIB_DIR=$(CURDIR)/$(LIBOUT) bash examples/demo.sh

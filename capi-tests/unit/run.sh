@@ -17,6 +17,7 @@ ko() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 cflags=(-Wall -Wextra -Werror -std=c11 -g -I "$here")
 tests=(api_objects)
+ours_only=(null_sweep)
 for t in "${tests[@]}"; do
   gcc "${cflags[@]}" -I "$top/include" -o "$out/$t.ours" "$here/$t.c" \
     -L "$ours" -Wl,-rpath,"$ours" -lesmtp -lssl -lcrypto -lpthread
@@ -54,6 +55,17 @@ for t in "${tests[@]}"; do
     else
       ko "$t under valgrind"; grep -A5 '==' "$out/$t.vg.txt" | head -40
     fi
+  fi
+done
+for t in "${ours_only[@]}"; do
+  gcc "${cflags[@]}" -I "$top/include" -o "$out/$t.ours" "$here/$t.c" \
+    -L "$ours" -Wl,-rpath,"$ours" -lesmtp -lssl -lcrypto -lpthread
+  wrap=()
+  [ "$mode" = --valgrind ] && wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+  if EXPECT_LIBESMTP="$ours" timeout 120 "${wrap[@]}" "$out/$t.ours" > "$out/$t.txt" 2>&1; then
+    ok "$t"
+  else
+    ko "$t"; tail -20 "$out/$t.txt"
   fi
 done
 echo "$pass passed, $fail failed"

@@ -89,11 +89,9 @@ impl HasAppData for smtp_etrn_node {
 }
 
 fn set_release_on<H: HasAppData>(h: Option<&H>, data: *mut c_void, release: Option<ReleaseFn>) {
-    guard((), || {
-        check_args!(h.is_some(), ());
-        if let Some(h) = h {
-            h.app().set_with_release(data, release);
-        }
+    guard((), || match h {
+        Some(h) => h.app().set_with_release(data, release),
+        None => super::errno::set_errno(super::errno::SMTP_ERR_INVAL),
     })
 }
 
@@ -120,7 +118,7 @@ fn get_on<H: HasAppData>(h: Option<&H>) -> *mut c_void {
 pub unsafe extern "C" fn smtp_set_application_data_release(
     handle: *mut smtp_session,
     data: *mut c_void,
-    release: Option<ReleaseFn>,
+    release: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: NULL or valid per the contract.
     set_release_on(unsafe { session_ref(handle) }, data, release)
@@ -159,7 +157,7 @@ pub unsafe extern "C" fn smtp_get_application_data(handle: *mut smtp_session) ->
 pub unsafe extern "C" fn smtp_message_set_application_data_release(
     handle: *mut smtp_message,
     data: *mut c_void,
-    release: Option<ReleaseFn>,
+    release: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: NULL or valid per the contract.
     set_release_on(unsafe { message_ref(handle) }, data, release)
@@ -200,7 +198,7 @@ pub unsafe extern "C" fn smtp_message_get_application_data(
 pub unsafe extern "C" fn smtp_recipient_set_application_data_release(
     handle: *mut smtp_recipient,
     data: *mut c_void,
-    release: Option<ReleaseFn>,
+    release: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: NULL or valid per the contract.
     set_release_on(unsafe { recipient_ref(handle) }, data, release)
@@ -241,7 +239,7 @@ pub unsafe extern "C" fn smtp_recipient_get_application_data(
 pub unsafe extern "C" fn smtp_etrn_set_application_data_release(
     handle: *mut smtp_etrn_node,
     data: *mut c_void,
-    release: Option<ReleaseFn>,
+    release: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: NULL or valid per the contract.
     set_release_on(unsafe { etrn_ref(handle) }, data, release)

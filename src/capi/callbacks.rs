@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_int, c_long, c_void};
 
-use super::handles::{smtp_etrn_node, smtp_message, smtp_recipient, smtp_session};
+use super::handles::{smtp_message, smtp_recipient, smtp_session};
 use crate::core::events::{Event, MessageBlock, MonitorKind, SessionHooks};
 
 /// `smtp_eventcb_t`: `void (*)(smtp_session_t, int event_no, void *arg, ...)`.
@@ -13,14 +13,6 @@ pub type MonitorFn = unsafe extern "C" fn(*const c_char, c_int, c_int, *mut c_vo
 /// `smtp_messagecb_t`.
 pub type MessageFn =
     unsafe extern "C" fn(*mut *mut c_void, *mut c_int, *mut c_void) -> *const c_char;
-/// `smtp_enumerate_messagecb_t`.
-pub type EnumerateMessageFn = unsafe extern "C" fn(*mut smtp_message, *mut c_void);
-/// `smtp_enumerate_recipientcb_t`.
-pub type EnumerateRecipientFn =
-    unsafe extern "C" fn(*mut smtp_recipient, *const c_char, *mut c_void);
-/// `smtp_etrn_enumerate_nodecb_t`.
-pub type EnumerateNodeFn =
-    unsafe extern "C" fn(*mut smtp_etrn_node, c_int, *const c_char, *mut c_void);
 
 #[derive(Debug, Clone, Copy)]
 pub struct EventCallback {

@@ -2,7 +2,6 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::callbacks::EnumerateNodeFn;
 use super::handles::{c_string, etrn_ref, session_mut, session_ref, smtp_etrn_node, smtp_session};
 use super::macros::guard;
 use super::message::command_string;
@@ -65,7 +64,7 @@ pub unsafe extern "C" fn smtp_etrn_add_node(
 #[no_mangle]
 pub unsafe extern "C" fn smtp_etrn_enumerate_nodes(
     session: *mut smtp_session,
-    cb: Option<EnumerateNodeFn>,
+    cb: Option<unsafe extern "C" fn(*mut smtp_etrn_node, c_int, *const c_char, *mut c_void)>,
     arg: *mut c_void,
 ) -> c_int {
     guard(0, || {

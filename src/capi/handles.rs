@@ -21,6 +21,10 @@ use super::status::StatusMirror;
 use crate::core::model;
 
 /// `struct smtp_session`.
+///
+/// Children are boxed on purpose: a handle given to C must keep its address
+/// when the vector grows.
+#[allow(clippy::vec_box)]
 pub struct smtp_session {
     pub(crate) core: model::Session,
     pub(crate) running: Cell<bool>,
@@ -39,6 +43,7 @@ pub struct smtp_session {
 }
 
 /// `struct smtp_message`.
+#[allow(clippy::vec_box)]
 pub struct smtp_message {
     pub(crate) session: *mut smtp_session,
     pub(crate) index: usize,

@@ -1,9 +1,9 @@
 //! C ABI: messages — add, enumerate, envelope and per-message options,
 //! statuses, and the two standard message callbacks.
 
-use std::ffi::{c_char, c_int, c_long, c_ulong, c_void, CString};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, CString};
 
-use super::callbacks::{EnumerateMessageFn, MessageCallback, MessageFn};
+use super::callbacks::MessageCallback;
 use super::handles::{
     c_string, has_line_break, message_core_mut, message_mut, message_ref, session_mut, session_ref,
     smtp_message, smtp_session,
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn smtp_add_message(session: *mut smtp_session) -> *mut sm
 #[no_mangle]
 pub unsafe extern "C" fn smtp_enumerate_messages(
     session: *mut smtp_session,
-    cb: Option<EnumerateMessageFn>,
+    cb: Option<unsafe extern "C" fn(*mut smtp_message, *mut c_void)>,
     arg: *mut c_void,
 ) -> c_int {
     guard(0, || {
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn smtp_set_reverse_path(
 #[no_mangle]
 pub unsafe extern "C" fn smtp_set_messagecb(
     message: *mut smtp_message,
-    cb: Option<MessageFn>,
+    cb: Option<unsafe extern "C" fn(*mut *mut c_void, *mut c_int, *mut c_void) -> *const c_char>,
     arg: *mut c_void,
 ) -> c_int {
     guard(0, || {
@@ -225,7 +225,8 @@ unsafe fn with_message(
 /// # Safety
 /// `message` is NULL or valid.
 #[no_mangle]
-pub unsafe extern "C" fn smtp_dsn_set_ret(message: *mut smtp_message, flags: c_int) -> c_int {
+pub unsafe extern "C" fn smtp_dsn_set_ret(message: *mut smtp_message, flags: c_uint) -> c_int {
+    let flags = flags as i32;
     guard(0, || {
         // SAFETY: per the contract.
         unsafe {
@@ -294,7 +295,8 @@ pub unsafe extern "C" fn smtp_size_set_estimate(
 /// # Safety
 /// `message` is NULL or valid.
 #[no_mangle]
-pub unsafe extern "C" fn smtp_8bitmime_set_body(message: *mut smtp_message, body: c_int) -> c_int {
+pub unsafe extern "C" fn smtp_8bitmime_set_body(message: *mut smtp_message, body: c_uint) -> c_int {
+    let body = body as i32;
     guard(0, || {
         // SAFETY: per the contract.
         unsafe {
@@ -324,9 +326,10 @@ pub unsafe extern "C" fn smtp_8bitmime_set_body(message: *mut smtp_message, body
 pub unsafe extern "C" fn smtp_deliverby_set_mode(
     message: *mut smtp_message,
     time: c_long,
-    mode: c_int,
+    mode: c_uint,
     trace: c_int,
 ) -> c_int {
+    let mode = mode as i32;
     guard(0, || {
         check_args!((-999_999_999..=999_999_999).contains(&time), 0);
         check_args!(!(mode == model::BY_RETURN && time <= 0), 0);

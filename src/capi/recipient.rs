@@ -2,7 +2,6 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use super::callbacks::EnumerateRecipientFn;
 use super::handles::{
     c_string, message_mut, message_ref, recipient_core_mut, recipient_ref, session_mut,
     smtp_message, smtp_recipient,
@@ -64,7 +63,7 @@ pub unsafe extern "C" fn smtp_add_recipient(
 #[no_mangle]
 pub unsafe extern "C" fn smtp_enumerate_recipients(
     message: *mut smtp_message,
-    cb: Option<EnumerateRecipientFn>,
+    cb: Option<unsafe extern "C" fn(*mut smtp_recipient, *const c_char, *mut c_void)>,
     arg: *mut c_void,
 ) -> c_int {
     guard(0, || {

@@ -2,9 +2,7 @@
 
 use std::ffi::{c_char, c_int, c_long, c_void, CString};
 
-use super::callbacks::{
-    free_message_ctx, CHooks, EventCallback, EventFn, MonitorCallback, MonitorFn,
-};
+use super::callbacks::{free_message_ctx, CHooks, EventCallback, MonitorCallback};
 use super::errno::set_error;
 use super::handles::{c_string, has_line_break, session_mut, session_ref, smtp_session};
 use super::macros::guard;
@@ -196,7 +194,7 @@ pub unsafe extern "C" fn smtp_option_require_all_recipients(
 #[no_mangle]
 pub unsafe extern "C" fn smtp_set_eventcb(
     session: *mut smtp_session,
-    cb: Option<EventFn>,
+    cb: Option<unsafe extern "C" fn(*mut smtp_session, c_int, *mut c_void, ...)>,
     arg: *mut c_void,
 ) -> c_int {
     guard(0, || {
@@ -218,7 +216,7 @@ pub unsafe extern "C" fn smtp_set_eventcb(
 #[no_mangle]
 pub unsafe extern "C" fn smtp_set_monitorcb(
     session: *mut smtp_session,
-    cb: Option<MonitorFn>,
+    cb: Option<unsafe extern "C" fn(*const c_char, c_int, c_int, *mut c_void)>,
     arg: *mut c_void,
     headers: c_int,
 ) -> c_int {

@@ -6,3 +6,4 @@ pub mod host;
 pub mod mem;
 pub mod resolver;
 pub mod time;
+pub mod user;

@@ -1,7 +1,7 @@
 //! C ABI: STARTTLS (`smtp_starttls_enable`, `smtp_starttls_set_ctx`,
 //! `smtp_starttls_set_password_cb`; tls-auth.md 3, api.md 7.12).
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::Arc;
 
 use foreign_types_shared::ForeignType;
@@ -30,7 +30,9 @@ pub type PasswordFn = Option<
 /// # Safety
 /// `session` is NULL or a live session handle.
 #[no_mangle]
-pub unsafe extern "C" fn smtp_starttls_enable(session: *mut smtp_session, how: c_int) -> c_int {
+pub unsafe extern "C" fn smtp_starttls_enable(session: *mut smtp_session, how: c_uint) -> c_int {
+    // The enum is unsigned in C; libESMTP does not range-check it.
+    let how = how as i32;
     guard(0, || {
         // SAFETY: the caller passes NULL or a live handle.
         let core = unsafe { session_core_mut(session) };

@@ -1,11 +1,17 @@
 //! The BDAT path (protocol.md 12.6) and its two fixes: no chunk after a
 //! failed one (Q-BDATFAIL) and a LAST without a reply is not delivered.
+//!
+//! Messages start with a 14-byte header block handed out as the first
+//! callback piece, so the chunks are: the header chunk (its size depends on
+//! the generated headers, shown as `H`), then one chunk per piece.
 
 mod protocol_support;
 
 use esmtp::core::error::Error;
 use esmtp::core::protocol::{run, Outcome};
 use protocol_support::*;
+
+const HEADER: &str = "Subject: x\r\n\r\n";
 
 fn chunking(extra: &[&str], rules: Vec<Rule>) -> Script {
     let mut ehlo = vec!["250-fake.example", "250-CHUNKING"];
@@ -30,6 +36,36 @@ fn session_with(port: u16, messages: usize) -> esmtp::core::model::Session {
     s
 }
 
+/// Command lines with batch numbers; the size of each header chunk (the
+/// first BDAT of a message) shown as `H`.
+fn masked(t: &Transcript) -> Vec<String> {
+    let mut first = true;
+    t.lines
+        .iter()
+        .filter(|l| l.starts_with("C: "))
+        .map(|l| {
+            if l.starts_with("C: MAIL") {
+                first = true;
+            }
+            match l.strip_prefix("C: BDAT ") {
+                Some(rest) if first && !rest.starts_with("0 LAST") => {
+                    first = false;
+                    let tail = rest.split_once(' ').map_or("", |(_, t)| t);
+                    format!("C: BDAT H {tail}")
+                }
+                _ => l.clone(),
+            }
+        })
+        .collect()
+}
+
+fn ok() -> Outcome {
+    Outcome {
+        ret: true,
+        error: None,
+    }
+}
+
 #[test]
 fn without_pipelining_each_chunk_waits() {
     let script = chunking(
@@ -41,32 +77,21 @@ fn without_pipelining_each_chunk_waits() {
     );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 1);
-    let mut hooks = Recorder::new(vec!["0123456789"]);
-    hooks.piece = 4;
+    let body = format!("{HEADER}0123456789abcd0123456789abcd");
+    let mut hooks = Recorder::new(vec![body.as_str()]);
+    hooks.piece = HEADER.len();
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, ok());
     assert_eq!(
-        outcome,
-        Outcome {
-            ret: true,
-            error: None
-        }
-    );
-    let batches: Vec<&str> = t
-        .lines
-        .iter()
-        .filter(|l| l.starts_with("C: "))
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        batches,
+        masked(&t),
         vec![
             "C: EHLO c [#1]",
             "C: MAIL FROM:<a@x> [#2]",
             "C: RCPT TO:<r0@x> [#3]",
-            "C: BDAT 4 [#4]",
-            "C: BDAT 4 [#5]",
-            "C: BDAT 2 [#6]",
+            "C: BDAT H [#4]",
+            "C: BDAT 14 [#5]",
+            "C: BDAT 14 [#6]",
             "C: BDAT 0 LAST [#7]",
             "C: QUIT [#8]",
         ]
@@ -85,30 +110,27 @@ fn failed_chunk_stops_the_message_and_rsets() {
     );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 2);
-    let mut hooks = Recorder::new(vec!["0123456789", "abc"]);
-    hooks.piece = 4;
+    let one = format!("{HEADER}0123456789abcd");
+    let two = format!("{HEADER}abc");
+    let mut hooks = Recorder::new(vec![one.as_str(), two.as_str()]);
+    hooks.piece = HEADER.len();
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, ok());
     assert_eq!(
-        outcome,
-        Outcome {
-            ret: true,
-            error: None
-        }
-    );
-    assert_eq!(
-        t.commands(),
+        masked(&t),
         vec![
-            "EHLO c",
-            "MAIL FROM:<a@x>",
-            "RCPT TO:<r0@x>",
-            "BDAT 4",
-            "RSET",
-            "MAIL FROM:<a@x>",
-            "RCPT TO:<r1@x>",
-            "BDAT 3",
-            "BDAT 0 LAST",
-            "QUIT"
+            "C: EHLO c [#1]",
+            "C: MAIL FROM:<a@x> [#2]",
+            "C: RCPT TO:<r0@x> [#3]",
+            "C: BDAT H [#4]",
+            "C: RSET [#5]",
+            "C: MAIL FROM:<a@x> [#6]",
+            "C: RCPT TO:<r1@x> [#7]",
+            "C: BDAT H [#8]",
+            "C: BDAT 3 [#9]",
+            "C: BDAT 0 LAST [#10]",
+            "C: QUIT [#11]",
         ]
     );
     assert_eq!(
@@ -129,26 +151,24 @@ fn pipelined_failure_decides_even_if_last_succeeds() {
     let script = chunking(
         &["250-PIPELINING"],
         vec![
-            reply("BDAT", &["451 4.3.0 try later"]),
-            reply("BDAT", &["503 5.5.1 no transaction"]),
             reply("BDAT 0 LAST", &["250 2.0.0 queued"]),
+            reply("BDAT", &["451 4.3.0 try later"]),
+            always("BDAT", &["503 5.5.1 no transaction"]),
         ],
     );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 1);
-    let mut hooks = Recorder::new(vec!["0123"]);
-    hooks.piece = 2;
+    let body = format!("{HEADER}0123456789abcd");
+    let mut hooks = Recorder::new(vec![body.as_str()]);
+    hooks.piece = HEADER.len();
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, ok());
+    // Everything was queued before the first reply arrived.
     assert_eq!(
-        outcome,
-        Outcome {
-            ret: true,
-            error: None
-        }
+        masked(&t)[3..6],
+        ["C: BDAT H [#3]", "C: BDAT 14 [#3]", "C: BDAT 0 LAST [#3]"]
     );
-    // All chunks were queued before the first reply arrived.
-    assert_eq!(t.commands()[3..6], ["BDAT 2", "BDAT 2", "BDAT 0 LAST"]);
     // The last reply read stays in the status, the first failure decides.
     assert_eq!(s.messages[0].transfer_status.code(), 250);
     assert!(!s.messages[0].recipients[0].complete.get());
@@ -167,7 +187,8 @@ fn last_chunk_without_reply_is_not_delivered() {
     let (port, server) = serve(vec![script]);
     let mut s = session_with(port, 1);
     s.timeouts.data2 = 300;
-    let mut hooks = Recorder::new(vec!["0123"]);
+    let body = format!("{HEADER}0123");
+    let mut hooks = Recorder::new(vec![body.as_str()]);
     let outcome = run(&s, "c", &mut hooks);
     let _ = server.join();
     assert_eq!(
@@ -190,44 +211,38 @@ fn xexch50_ends_with_bdat_2_last() {
     );
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 1);
-    let mut hooks = Recorder::new(vec!["body"]);
+    let body = format!("{HEADER}body");
+    let mut hooks = Recorder::new(vec![body.as_str()]);
+    hooks.piece = HEADER.len();
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
+    assert_eq!(outcome, ok());
     assert_eq!(
-        outcome,
-        Outcome {
-            ret: true,
-            error: None
-        }
+        masked(&t)[3..6],
+        ["C: BDAT H [#3]", "C: BDAT 4 [#3]", "C: BDAT 2 LAST [#3]"]
     );
-    assert_eq!(t.commands()[3..5], ["BDAT 4", "BDAT 2 LAST"]);
-    assert_eq!(t.content(), vec!["body", "\\r\\n"]);
+    assert_eq!(t.content()[1..], ["body", "\\r\\n"]);
     assert!(s.messages[0].recipients[0].complete.get());
 }
 
 #[test]
-fn large_message_goes_out_in_big_writes() {
+fn large_message_goes_out_whole() {
     let script = chunking(&["250-PIPELINING"], vec![always("BDAT", &["250 2.0.0 ok"])]);
     let (port, server) = serve(vec![script]);
     let s = session_with(port, 1);
-    let body = "x".repeat(1 << 20);
+    let body = format!("{HEADER}{}", "x".repeat(1 << 20));
     let mut hooks = Recorder::new(vec![body.as_str()]);
     hooks.piece = 8192;
     let outcome = run(&s, "c", &mut hooks);
     let t = server.join().expect("server").remove(0);
-    assert_eq!(
-        outcome,
-        Outcome {
-            ret: true,
-            error: None
-        }
-    );
-    assert_eq!(
-        t.commands()
-            .iter()
-            .filter(|c| c.starts_with("BDAT 8192"))
-            .count(),
-        128
-    );
+    assert_eq!(outcome, ok());
+    let sizes: Vec<usize> = t
+        .commands()
+        .iter()
+        .filter_map(|c| c.strip_prefix("BDAT ")?.split(' ').next()?.parse().ok())
+        .collect();
+    // Header chunk, body chunks, the empty LAST.
+    assert_eq!(sizes[1..].iter().sum::<usize>(), 1 << 20);
+    assert_eq!(sizes.iter().filter(|&&n| n == 8192).count(), 127);
     assert!(s.messages[0].recipients[0].complete.get());
 }

@@ -79,9 +79,16 @@ fn t_a_pipelining_two_messages() {
         ]
     );
     assert_eq!(
-        t.content(),
+        t.content_without_generated(),
         vec!["Subject: one", "", "Hello 1", "Subject: two", "", "Hello 2"]
     );
+    // MESSAGEDATA (from the data path) sits between the RCPT replies and
+    // the final reply.
+    let all = hooks.all_events();
+    let data_at = all.iter().position(|e| e.starts_with("EV MESSAGEDATA #0"));
+    let rcpt_at = all.iter().position(|e| e == "EV RCPTSTATUS #0.1");
+    let sent_at = all.iter().position(|e| e == "EV MESSAGESENT #0");
+    assert!(rcpt_at < data_at && data_at < sent_at, "{all:?}");
     assert_eq!(
         hooks.events(),
         vec![
@@ -287,11 +294,17 @@ fn t_d_chunking_bdat() {
     let outcome = run(&s, "client.example", &mut hooks);
     let t = server.join().expect("server").remove(0);
     assert_eq!((outcome.ret, outcome.error), (true, None));
-    let batches: Vec<&str> = t
+    // The header chunk's size depends on the generated Message-Id.
+    let header_chunk = t
+        .commands()
+        .iter()
+        .find_map(|c| c.strip_prefix("BDAT ").map(str::to_owned))
+        .unwrap_or_default();
+    let batches: Vec<String> = t
         .lines
         .iter()
         .filter(|l| l.starts_with("C: "))
-        .map(String::as_str)
+        .map(|l| l.replacen(&format!("BDAT {header_chunk} "), "BDAT <headers> ", 1))
         .collect();
     assert_eq!(
         batches,
@@ -300,16 +313,24 @@ fn t_d_chunking_bdat() {
             "C: MAIL FROM:<alice@example.org> BODY=BINARYMIME [#2]",
             "C: RCPT TO:<bob@example.org> [#3]",
             "C: RCPT TO:<carol@example.org> [#3]",
-            "C: BDAT 20 [#3]",
+            "C: BDAT <headers> [#3]",
+            "C: BDAT 1 [#3]",
             "C: BDAT 14 [#3]",
             "C: BDAT 0 LAST [#3]",
             "C: QUIT [#4]",
         ]
     );
-    assert_eq!(
-        t.content(),
-        vec!["Subject: binary\\r\\n\\r\\n\\x00", "\\x01.binary\\n.line"]
+    // Rest of the first callback piece, then one chunk per piece (T-d).
+    let content = t.content();
+    assert!(
+        content[0].starts_with("Subject: binary\\r\\n") && content[0].ends_with("\\r\\n\\r\\n")
     );
+    assert_eq!(content[1..], ["\\x00", "\\x01.binary\\n.line"]);
+    // All MESSAGEDATA events come before the RCPT replies are read (T-d).
+    let all = hooks.all_events();
+    let last_data = all.iter().rposition(|e| e.starts_with("EV MESSAGEDATA"));
+    let first_rcpt = all.iter().position(|e| e.starts_with("EV RCPTSTATUS"));
+    assert!(last_data < first_rcpt, "{all:?}");
     let events = hooks.events();
     assert_eq!(
         events,

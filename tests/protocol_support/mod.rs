@@ -90,6 +90,19 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// Content lines with the headers the library generates (Date,
+    /// Message-Id, From) left out.
+    pub fn content_without_generated(&self) -> Vec<String> {
+        self.content()
+            .into_iter()
+            .filter(|l| {
+                !l.starts_with("Date: ")
+                    && !l.starts_with("Message-Id: ")
+                    && !l.starts_with("From: ")
+            })
+            .collect()
+    }
+
     /// Only the command lines, without batch numbers.
     pub fn commands(&self) -> Vec<String> {
         self.lines
@@ -297,7 +310,17 @@ impl Recorder {
         }
     }
 
+    /// Events without MESSAGEDATA (the data path's business).
     pub fn events(&self) -> Vec<String> {
+        self.log
+            .iter()
+            .filter(|l| l.starts_with("EV ") && !l.starts_with("EV MESSAGEDATA"))
+            .cloned()
+            .collect()
+    }
+
+    /// Every event, MESSAGEDATA included.
+    pub fn all_events(&self) -> Vec<String> {
         self.log
             .iter()
             .filter(|l| l.starts_with("EV "))

@@ -508,7 +508,7 @@ mod tests {
         let long = format!("250 {}\r\n", "x".repeat(1100));
         assert_eq!(ok(&[&long], false).text.len(), 1102);
         let line = format!("250-{}\r\n", "y".repeat(1000));
-        let many: Vec<&str> = std::iter::repeat(line.as_str()).take(5).collect();
+        let many: Vec<&str> = std::iter::repeat_n(line.as_str(), 5).collect();
         assert_eq!(err(&many, false).error, Error::UnterminatedResponse);
         let huge = format!("250 {}\r\n", "z".repeat(MAX_REPLY_BYTES));
         assert_eq!(err(&[&huge], false).error, Error::UnterminatedResponse);

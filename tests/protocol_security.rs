@@ -1,49 +1,60 @@
-//! The STARTTLS and AUTH seams of the engine (tls-auth.md 4 and 10), with
-//! test implementations of `SecuritySteps` and `AuthClient`.
+//! The STARTTLS and AUTH seams of the engine (tls-auth.md 4 and 10): a
+//! test `SecuritySteps` with a fake TLS context and the real SASL exchange
+//! (`sasl::smtp::authenticate`) over the engine's `AuthTransport`.
 
 mod protocol_support;
 
 use std::net::TcpStream;
 
-use esmtp::core::error::Error;
+use esmtp::core::error::{Error, Result};
 use esmtp::core::events::SessionHooks;
 use esmtp::core::extensions::ExtSet;
-use esmtp::core::model::{Session, STARTTLS_ENABLED};
-use esmtp::core::protocol::security::{AuthClient, AuthStart, SecuritySteps, TlsHandshake};
-use esmtp::core::protocol::{run_with, Outcome};
+use esmtp::core::model::{Session, STARTTLS_ENABLED, STARTTLS_REQUIRED};
+use esmtp::core::protocol::security::{
+    AuthOutcome, AuthParams, AuthTransport, Handshake, NoSecurity, SecuritySteps,
+};
+use esmtp::core::protocol::{run, run_with, Outcome};
+use esmtp::core::sasl::{smtp, AuthContext, Interact, Request, Secret, AUTH_PLUGIN_PLAIN};
 use protocol_support::*;
 
-/// LOGIN with fixed credentials; refuses every other mechanism.
-struct Login {
-    answers: Vec<&'static [u8]>,
-    challenges: Vec<Vec<u8>>,
+/// Answers "user" and "pass", and records what it was asked.
+struct Credentials {
+    asked: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
-impl AuthClient for Login {
-    fn select(&mut self, mechanism: &str) -> Option<AuthStart> {
-        mechanism.eq_ignore_ascii_case("LOGIN").then(|| AuthStart {
-            keyword: "LOGIN".to_owned(),
-            initial_response: None,
-        })
-    }
-
-    fn respond(&mut self, challenge: &[u8]) -> Option<Vec<u8>> {
-        self.challenges.push(challenge.to_vec());
-        if self.answers.is_empty() {
-            None
-        } else {
-            Some(self.answers.remove(0).to_vec())
-        }
-    }
-
-    fn ssf(&self) -> i32 {
-        0
+impl Interact for Credentials {
+    fn interact(&mut self, requests: &[Request]) -> Option<Vec<Secret>> {
+        self.asked.set(self.asked.get() + 1);
+        Some(
+            requests
+                .iter()
+                .map(|r| Secret::from_slice(if r.name == "user" { b"user" } else { b"pass" }))
+                .collect(),
+        )
     }
 }
 
 struct Steps {
-    auth: Option<Login>,
+    auth: Option<AuthContext>,
     tls_context: bool,
+}
+
+impl Steps {
+    fn with_auth() -> (Steps, std::rc::Rc<std::cell::Cell<usize>>) {
+        let asked = std::rc::Rc::new(std::cell::Cell::new(0));
+        let mut ctx = AuthContext::new();
+        ctx.set_mechanism_flags(AUTH_PLUGIN_PLAIN, 0);
+        ctx.set_interact(Some(Box::new(Credentials {
+            asked: asked.clone(),
+        })));
+        (
+            Steps {
+                auth: Some(ctx),
+                tls_context: false,
+            },
+            asked,
+        )
+    }
 }
 
 impl SecuritySteps for Steps {
@@ -56,12 +67,20 @@ impl SecuritySteps for Steps {
         _session: &Session,
         _tcp: TcpStream,
         _hooks: &mut dyn SessionHooks,
-    ) -> TlsHandshake {
-        TlsHandshake::Failed
+    ) -> Handshake {
+        Handshake::Failed {
+            error: Error::ClientError,
+        }
     }
 
-    fn auth_client(&mut self) -> Option<&mut dyn AuthClient> {
-        self.auth.as_mut().map(|a| a as &mut dyn AuthClient)
+    fn authenticate(
+        &mut self,
+        mechanisms: &[String],
+        params: &AuthParams,
+        transport: &mut dyn AuthTransport,
+    ) -> Option<Result<AuthOutcome>> {
+        let ctx = self.auth.as_mut()?;
+        Some(smtp::authenticate(ctx, mechanisms, params, transport))
     }
 }
 
@@ -70,9 +89,8 @@ fn auth_login_exchange_then_mail() {
     let (port, server) = serve(vec![Script::new(
         &["220 x"],
         vec![
-            reply("EHLO", &["250-x", "250-AUTH PLAIN LOGIN", "250 DSN"]),
-            reply("AUTH LOGIN", &["334 VXNlcm5hbWU6"]),
-            reply("dXNlcg==", &["334 UGFzc3dvcmQ6"]),
+            reply("EHLO", &["250-x", "250-AUTH LOGIN", "250 DSN"]),
+            reply("AUTH LOGIN", &["334 UGFzc3dvcmQ6"]),
             reply("cGFzcw==", &["235 2.7.0 ok"]),
             reply("MAIL", &["250 ok"]),
             reply("RCPT", &["250 ok"]),
@@ -82,16 +100,23 @@ fn auth_login_exchange_then_mail() {
     )]);
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
-    let mut steps = Steps {
-        auth: Some(Login {
-            answers: vec![b"user", b"pass"],
-            challenges: vec![],
-        }),
-        tls_context: false,
-    };
+    let (mut steps, asked) = Steps::with_auth();
     let mut hooks = Recorder::new(vec!["x\r\n"]);
+    hooks.monitor = true;
     let outcome = run_with(&s, "c", &mut hooks, &mut steps);
     let t = server.join().expect("server").remove(0);
+    // Credentials never reach the monitor in clear.
+    let written: Vec<&String> = hooks.log.iter().filter(|l| l.starts_with("C> ")).collect();
+    assert!(
+        written.iter().any(|l| l.starts_with("C> AUTH LOGIN")),
+        "{written:?}"
+    );
+    assert!(
+        !written
+            .iter()
+            .any(|l| l.contains("dXNlcg==") || l.contains("cGFzcw==")),
+        "{written:?}"
+    );
     assert_eq!(
         outcome,
         Outcome {
@@ -103,17 +128,13 @@ fn auth_login_exchange_then_mail() {
         t.commands()[..5],
         [
             "EHLO c",
-            "AUTH LOGIN",
-            "dXNlcg==",
+            "AUTH LOGIN dXNlcg==",
             "cGFzcw==",
-            "MAIL FROM:<a@x>"
+            "MAIL FROM:<a@x>",
+            "RCPT TO:<b@x>"
         ]
     );
-    let challenges = steps.auth.map(|a| a.challenges).unwrap_or_default();
-    assert_eq!(
-        challenges,
-        vec![b"Username:".to_vec(), b"Password:".to_vec()]
-    );
+    assert_eq!(asked.get(), 1);
 }
 
 #[test]
@@ -129,13 +150,7 @@ fn auth_refused_goes_on_unauthenticated_and_still_checks_extensions() {
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
     s.required = ExtSet::EIGHTBITMIME;
-    let mut steps = Steps {
-        auth: Some(Login {
-            answers: vec![],
-            challenges: vec![],
-        }),
-        tls_context: false,
-    };
+    let (mut steps, asked) = Steps::with_auth();
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let outcome = run_with(&s, "c", &mut hooks, &mut steps);
     let t = server.join().expect("server").remove(0);
@@ -147,8 +162,9 @@ fn auth_refused_goes_on_unauthenticated_and_still_checks_extensions() {
             error: Some(Error::ExtensionNotAvailable)
         }
     );
-    assert_eq!(t.commands(), vec!["EHLO c", "AUTH LOGIN", "QUIT"]);
+    assert_eq!(t.commands(), vec!["EHLO c", "AUTH LOGIN dXNlcg==", "QUIT"]);
     assert!(hooks.events().contains(&"EV EXTNA8BITMIME".to_owned()));
+    assert_eq!(asked.get(), 1);
 }
 
 #[test]
@@ -167,15 +183,10 @@ fn auth_cancelled_with_star_on_undecodable_challenge() {
     )]);
     let mut s = session(port);
     s.messages.push(message(Some("a@x"), &["b@x"]));
-    let mut steps = Steps {
-        auth: Some(Login {
-            answers: vec![b"user"],
-            challenges: vec![],
-        }),
-        tls_context: false,
-    };
+    let (mut steps, asked) = Steps::with_auth();
     let outcome = run_with(&s, "c", &mut Recorder::new(vec!["x\r\n"]), &mut steps);
     let t = server.join().expect("server").remove(0);
+    let _ = asked;
     assert_eq!(
         outcome,
         Outcome {
@@ -185,7 +196,7 @@ fn auth_cancelled_with_star_on_undecodable_challenge() {
     );
     assert_eq!(
         t.commands()[..4],
-        ["EHLO c", "AUTH LOGIN", "*", "MAIL FROM:<a@x>"]
+        ["EHLO c", "AUTH LOGIN dXNlcg==", "*", "MAIL FROM:<a@x>"]
     );
 }
 
@@ -248,4 +259,67 @@ fn starttls_enabled_but_not_offered_continues_in_clear() {
         }
     );
     assert_eq!(t.commands()[1], "MAIL FROM:<a@x>");
+}
+
+#[test]
+fn starttls_reply_with_injected_plaintext_drops_the_connection() {
+    // "250 injected" arrives in clear with the 220: taken as a protocol
+    // attack, the connection is dropped before any handshake.
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![
+            reply("EHLO", &["250-x", "250 STARTTLS"]),
+            rule(
+                "STARTTLS",
+                Action::Raw(b"220 go ahead\r\n250 injected\r\n".to_vec()),
+            ),
+        ],
+    )]);
+    let mut s = session(port);
+    s.messages.push(message(Some("a@x"), &["b@x"]));
+    s.starttls = STARTTLS_REQUIRED;
+    let mut steps = Steps {
+        auth: None,
+        tls_context: true,
+    };
+    let outcome = run_with(&s, "c", &mut Recorder::new(vec!["x\r\n"]), &mut steps);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: Some(Error::ClientError)
+        }
+    );
+    assert_eq!(t.commands(), vec!["EHLO c", "STARTTLS"]);
+}
+
+#[test]
+fn starttls_required_not_offered_with_the_real_tls_module() {
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![
+            reply("EHLO", &["250-x", "250 8BITMIME"]),
+            reply("QUIT", &["221 bye"]),
+        ],
+    )]);
+    let mut s = session(port);
+    s.messages.push(message(Some("a@x"), &["b@x"]));
+    s.starttls = STARTTLS_REQUIRED;
+    let mut hooks = Recorder::new(vec!["x\r\n"]);
+    let outcome = run(&s, "c", &mut hooks);
+    let t = server.join().expect("server").remove(0);
+    assert_eq!(
+        outcome,
+        Outcome {
+            ret: true,
+            error: Some(Error::ExtensionNotAvailable)
+        }
+    );
+    assert_eq!(t.commands(), vec!["EHLO c", "QUIT"]);
+    assert_eq!(
+        hooks.events(),
+        vec!["EV CONNECT", "EV EXTNASTARTTLS", "EV DISCONNECT"]
+    );
+    let _ = NoSecurity;
 }

@@ -2,15 +2,17 @@
 //! the HELO fallback (5.1, 5.2), STARTTLS and AUTH (5.4, tls-auth.md 4 and
 //! 10) and the required-extension check (12.1).
 
-use base64::Engine as _;
-
 use super::engine::{Engine, Stop};
-use super::security::{SecuritySteps, TlsHandshake};
+use super::security::{
+    AuthOutcome, AuthParams, AuthReply, AuthTransport, Handshake, SecuritySteps,
+};
 use crate::core::commands;
 use crate::core::error::Error;
 use crate::core::events::{Event, SessionHooks};
 use crate::core::extensions::{EhloInfo, ExtSet};
 use crate::core::model::{STARTTLS_DISABLED, STARTTLS_REQUIRED};
+use crate::core::status::Status;
+use crate::core::transport::tls;
 
 /// Waits for the greeting (spec 4).
 pub(crate) fn greeting(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
@@ -66,9 +68,7 @@ pub(crate) fn negotiate(
             }
         }
         // Step 2: AUTH (tls-auth.md 10).
-        let auth_possible =
-            e.has(ExtSet::AUTH) && !e.authenticated && security.auth_client().is_some();
-        if auth_possible && authenticate(e, hooks, security)? {
+        if e.has(ExtSet::AUTH) && !e.authenticated && authenticate(e, hooks, security)? {
             continue; // A security layer: EHLO again.
         }
         break;
@@ -147,9 +147,9 @@ fn helo(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
 }
 
 /// Reads the reply to STARTTLS/AUTH into the session's internal status.
-fn read_internal(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<i32, Stop> {
+fn read_internal(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<Status, Stop> {
     let slot = &e.session.greeting_status;
-    e.read_into(hooks, Some(slot)).map(|s| s.code)
+    e.read_into(hooks, Some(slot))
 }
 
 /// STARTTLS and the handshake (tls-auth.md 4.2).
@@ -160,7 +160,7 @@ fn starttls(
 ) -> Result<(), Stop> {
     e.conn.queue_command(&commands::starttls(), hooks);
     e.conn.flush(hooks);
-    let code = read_internal(e, hooks)?;
+    let code = read_internal(e, hooks)?.code;
     match code / 100 {
         2 => {}
         4 | 5 => return Err(Stop::Quit),
@@ -169,94 +169,120 @@ fn starttls(
             return Err(Stop::Quit);
         }
     }
-    // Whatever arrived in clear after the reply is discarded (take_plain).
+    // Anything that arrived in clear after the reply would be taken as sent
+    // over TLS (STARTTLS response injection): drop the connection.
+    if let Err(error) = tls::check_no_pending_plaintext(e.conn.buffered_input()) {
+        return Err(Stop::Abort(error));
+    }
     let Some(tcp) = e.conn.take_plain(hooks) else {
         return Err(Stop::Abort(Error::ClientError));
     };
     match security.tls_handshake(e.session, tcp, hooks) {
-        TlsHandshake::Established(tls) => {
-            e.conn.upgrade(tls);
+        Handshake::Established {
+            stream,
+            external_id,
+        } => {
+            e.conn.upgrade(*stream);
             e.tls_active = true;
             e.ehlo = EhloInfo::default();
+            if let Some(identity) = external_id {
+                security.set_external_id(&identity);
+            }
             Ok(())
         }
-        TlsHandshake::ChecksFailed(tls) => {
-            e.conn.upgrade(tls);
+        Handshake::Rejected { stream } => {
+            // QUIT over the established TLS channel, no error code.
+            e.conn.upgrade(*stream);
             e.tls_active = true;
             e.ehlo = EhloInfo::default();
             Err(Stop::Quit)
         }
-        TlsHandshake::Failed => Err(Stop::Abort(security.tls_error())),
+        Handshake::Failed { error } => Err(Stop::Abort(error)),
     }
 }
 
-/// The SASL exchange (tls-auth.md 10.3–10.5). `Ok(true)`: a security layer
-/// was negotiated and EHLO must be sent again.
+/// The connection as the AUTH exchange sees it: every line flushed, every
+/// reply read into the session's internal status.
+struct EngineAuthTransport<'e, 's, 'h> {
+    engine: &'e mut Engine<'s>,
+    hooks: &'h mut dyn SessionHooks,
+    /// How a failed read ends the session (a timeout at the start of a
+    /// reply ends it at once).
+    stop: Option<Stop>,
+}
+
+impl AuthTransport for EngineAuthTransport<'_, '_, '_> {
+    fn send_line(&mut self, line: &[u8], monitor: &[u8]) -> crate::core::error::Result<()> {
+        // Refuse what would break the line (a mechanism's bug, not the server's).
+        let body = line.strip_suffix(b"\r\n").unwrap_or(line);
+        if body.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(Error::Inval);
+        }
+        self.engine
+            .conn
+            .write_line_showing(line, monitor, self.hooks);
+        Ok(())
+    }
+
+    fn read_reply(&mut self) -> crate::core::error::Result<AuthReply> {
+        match read_internal(self.engine, self.hooks) {
+            Ok(status) => Ok(AuthReply {
+                code: status.code,
+                text: status.text,
+            }),
+            Err(stop) => {
+                self.stop = Some(stop);
+                Err(self
+                    .engine
+                    .error
+                    .clone()
+                    .unwrap_or(Error::DroppedConnection))
+            }
+        }
+    }
+}
+
+/// The SASL exchange (tls-auth.md 10). `Ok(true)`: a security layer was
+/// negotiated and EHLO must be sent again.
 fn authenticate(
     e: &mut Engine<'_>,
     hooks: &mut dyn SessionHooks,
     security: &mut dyn SecuritySteps,
 ) -> Result<bool, Stop> {
-    let b64 = base64::engine::general_purpose::STANDARD;
     let mechanisms = e.ehlo.auth_mechanisms.clone();
-    let mut next = 0;
-    'mechanism: loop {
-        let Some(client) = security.auth_client() else {
-            return Ok(false);
-        };
-        let mut start = None;
-        while next < mechanisms.len() && start.is_none() {
-            start = client.select(&mechanisms[next]);
-            next += 1;
+    let params = AuthParams {
+        tls_active: e.tls_active,
+        starttls_required: e.session.starttls == STARTTLS_REQUIRED,
+    };
+    let mut transport = EngineAuthTransport {
+        engine: e,
+        hooks,
+        stop: None,
+    };
+    let result = security.authenticate(&mechanisms, &params, &mut transport);
+    let stop = transport.stop.take();
+    match result {
+        None => Ok(false),
+        Some(Ok(AuthOutcome::NotAttempted)) | Some(Ok(AuthOutcome::Failed { .. })) => Ok(false),
+        Some(Ok(AuthOutcome::Authenticated { ssf, .. })) => {
+            e.authenticated = true;
+            if ssf > 0 {
+                // Security layers are not supported by any built-in
+                // mechanism; libESMTP would EHLO again through the layer.
+                security.auth_layer_established();
+                e.ehlo = EhloInfo::default();
+                return Ok(true);
+            }
+            Ok(false)
         }
-        let Some(start) = start else {
-            // Every mechanism refused: go on unauthenticated.
-            return Ok(false);
-        };
-        let initial = start.initial_response.as_ref().map(|raw| {
-            if raw.is_empty() {
-                "=".to_owned()
-            } else {
-                b64.encode(raw)
+        Some(Ok(AuthOutcome::Quit { .. })) => Err(Stop::Quit),
+        Some(Err(error)) => {
+            if let Some(stop) = stop {
+                // The reply reader recorded the error already.
+                return Err(stop);
             }
-        });
-        let command = commands::auth(&start.keyword, initial.as_deref()).map_err(Stop::Abort)?;
-        e.conn.queue_command(&command, hooks);
-        e.conn.flush(hooks);
-        loop {
-            let code = read_internal(e, hooks)?;
-            match code / 100 {
-                2 => {
-                    e.authenticated = true;
-                    let layer = security.auth_client().is_some_and(|c| c.ssf() > 0);
-                    if layer {
-                        security.auth_layer_established();
-                        e.ehlo = EhloInfo::default();
-                    }
-                    return Ok(layer);
-                }
-                3 => {
-                    let text = e.session.greeting_status.with(|s| s.text.clone());
-                    let trimmed = String::from_utf8_lossy(&text).trim().to_owned();
-                    let response = b64
-                        .decode(trimmed.as_bytes())
-                        .ok()
-                        .and_then(|challenge| security.auth_client()?.respond(&challenge));
-                    let line = match response {
-                        Some(raw) => b64.encode(raw),
-                        None => "*".to_owned(),
-                    };
-                    let command = commands::auth_response(&line).map_err(Stop::Abort)?;
-                    e.conn.queue_command(&command, hooks);
-                    e.conn.flush(hooks);
-                }
-                _ if code == 534 || code == 538 => return Err(Stop::Quit),
-                4 | 5 => continue 'mechanism,
-                _ => {
-                    e.error = Some(Error::InvalidResponseStatus);
-                    return Err(Stop::Quit);
-                }
-            }
+            e.error = Some(error);
+            Err(Stop::Quit)
         }
     }
 }

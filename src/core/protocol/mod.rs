@@ -14,7 +14,7 @@ pub mod security;
 mod transaction;
 
 use self::engine::{Engine, Stop};
-use self::security::{NoSecurity, SecuritySteps};
+use self::security::{SecuritySteps, StandardSecurity};
 use crate::core::commands::check_wire_safe;
 use crate::core::error::Error;
 use crate::core::events::{Event, SessionHooks};
@@ -31,9 +31,10 @@ pub struct Outcome {
     pub error: Option<Error>,
 }
 
-/// Runs one session with no TLS and no SASL (see [`run_with`]).
+/// Runs one session: STARTTLS as the session's settings say, no AUTH
+/// (see [`run_with`] and [`security::StandardSecurity`] for AUTH).
 pub fn run(session: &Session, hostname: &str, hooks: &mut dyn SessionHooks) -> Outcome {
-    run_with(session, hostname, hooks, &mut NoSecurity)
+    run_with(session, hostname, hooks, &mut StandardSecurity::new(None))
 }
 
 /// Runs one session. The caller has done the NULL/missing-callback checks

@@ -1,86 +1,83 @@
-//! The seams for STARTTLS and AUTH (tls-auth.md section 2): the engine
-//! drives the wire (commands, replies, EHLO again); what happens in between
-//! (the TLS context and handshake, the SASL mechanism) comes from a
-//! [`SecuritySteps`] implementation the C layer supplies. [`NoSecurity`]
-//! is the default: no TLS context, no auth context.
+//! The seams for STARTTLS and AUTH (tls-auth.md sections 2, 4 and 10).
+//!
+//! The engine drives the wire: the STARTTLS command and its reply, the
+//! plaintext-injection check, installing the TLS stream and sending EHLO
+//! again; the AUTH exchange runs over an [`AuthTransport`] the engine
+//! provides. What sits in between comes from a [`SecuritySteps`]:
+//! * [`StandardSecurity`]: STARTTLS with the TLS module
+//!   (`transport::tls::Starttls`: the session's or a built SSL_CTX, the
+//!   handshake, the checks and their events) and AUTH through an optional
+//!   [`AuthHook`] — the C layer implements it over the session's
+//!   `auth_context_t` with `sasl::smtp::authenticate`;
+//! * [`NoSecurity`]: neither (tests).
 
 use std::net::TcpStream;
 
-use openssl::ssl::SslStream;
-
-use crate::core::error::Error;
+use crate::core::error::{Error, Result};
 use crate::core::events::SessionHooks;
 use crate::core::model::Session;
+use crate::core::transport::tls::Starttls;
 
-/// How the TLS handshake after a 2xx STARTTLS reply ended.
-#[derive(Debug)]
-pub enum TlsHandshake {
-    /// Handshake done and every check passed (STARTTLS_OK was reported):
-    /// the engine installs the stream and sends EHLO again.
-    Established(SslStream<TcpStream>),
-    /// Handshake done but a check failed and the application did not
-    /// override it: QUIT over TLS, no error code.
-    ChecksFailed(SslStream<TcpStream>),
-    /// The SSL object could not be made or the handshake failed: the
-    /// connection is closed without QUIT, `SMTP_ERR_CLIENT_ERROR`.
-    Failed,
-}
+pub use crate::core::sasl::smtp::{AuthOutcome, AuthParams, AuthReply, AuthTransport};
+pub use crate::core::transport::tls::Handshake;
 
-/// The start of a SASL exchange: the mechanism's own spelling and its
-/// initial response (raw bytes, the engine base64-encodes them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthStart {
-    pub keyword: String,
-    pub initial_response: Option<Vec<u8>>,
-}
+/// The session's auth context, as the C layer exposes it to the engine.
+pub trait AuthHook {
+    /// Runs the AUTH exchange with the session's context
+    /// (`sasl::smtp::authenticate`); `None` when no usable context is
+    /// attached (the engine then goes on as without AUTH).
+    fn authenticate(
+        &mut self,
+        mechanisms: &[String],
+        params: &AuthParams,
+        transport: &mut dyn AuthTransport,
+    ) -> Option<Result<AuthOutcome>>;
 
-/// One SASL client exchange (the auth context of the session).
-pub trait AuthClient {
-    /// Tries to make `mechanism` the current one (auth_set_mechanism);
-    /// `None` if it cannot be used.
-    fn select(&mut self, mechanism: &str) -> Option<AuthStart>;
+    /// The EXTERNAL identity from the local certificate after a TLS
+    /// handshake (libESMTP's `auth_set_external_id` on the session's context).
+    fn set_external_id(&mut self, _identity: &str) {}
 
-    /// The response to a decoded challenge; `None` cancels (`*`).
-    fn respond(&mut self, challenge: &[u8]) -> Option<Vec<u8>>;
-
-    /// Security strength of the mechanism that succeeded (0 = no layer).
-    fn ssf(&self) -> i32;
+    /// A mechanism with a security layer succeeded: libESMTP clears the
+    /// session's auth context so AUTH is not repeated (tls-auth.md 10.6).
+    fn forget_context(&mut self) {}
 }
 
 /// STARTTLS and AUTH as the engine needs them.
 pub trait SecuritySteps {
-    /// A TLS context is available for STARTTLS (creating it may raise TLS
-    /// events through `hooks`).
+    /// After a 2xx EHLO listing STARTTLS (mode not DISABLED, TLS not
+    /// active, not authenticated): is a TLS context available? Making one
+    /// may raise the TLS file events.
     fn tls_context_available(&mut self, _session: &Session, _hooks: &mut dyn SessionHooks) -> bool {
         false
     }
 
-    /// Runs the TLS handshake over `tcp` (after the 2xx STARTTLS reply),
-    /// including the certificate checks and their events.
+    /// After the 2xx reply to STARTTLS: the handshake and the checks.
     fn tls_handshake(
         &mut self,
         _session: &Session,
         _tcp: TcpStream,
         _hooks: &mut dyn SessionHooks,
-    ) -> TlsHandshake {
-        TlsHandshake::Failed
+    ) -> Handshake {
+        Handshake::Failed {
+            error: Error::ClientError,
+        }
     }
 
-    /// The auth context, if one is attached and usable (it has an interact
-    /// callback).
-    fn auth_client(&mut self) -> Option<&mut dyn AuthClient> {
+    /// The AUTH exchange; `None` when there is no auth context.
+    fn authenticate(
+        &mut self,
+        _mechanisms: &[String],
+        _params: &AuthParams,
+        _transport: &mut dyn AuthTransport,
+    ) -> Option<Result<AuthOutcome>> {
         None
     }
 
-    /// A SASL exchange with a security layer succeeded: libESMTP forgets the
-    /// auth context so AUTH is not repeated.
-    fn auth_layer_established(&mut self) {}
+    /// See [`AuthHook::set_external_id`].
+    fn set_external_id(&mut self, _identity: &str) {}
 
-    /// The error a failing step maps to (for completeness; the engine uses
-    /// `SMTP_ERR_CLIENT_ERROR` for TLS failures).
-    fn tls_error(&self) -> Error {
-        Error::ClientError
-    }
+    /// See [`AuthHook::forget_context`].
+    fn auth_layer_established(&mut self) {}
 }
 
 /// No TLS context and no auth context.
@@ -88,3 +85,56 @@ pub trait SecuritySteps {
 pub struct NoSecurity;
 
 impl SecuritySteps for NoSecurity {}
+
+/// STARTTLS with the TLS module; AUTH through `auth` if given.
+pub struct StandardSecurity<'a> {
+    tls: Starttls,
+    auth: Option<&'a mut dyn AuthHook>,
+}
+
+impl<'a> StandardSecurity<'a> {
+    pub fn new(auth: Option<&'a mut dyn AuthHook>) -> StandardSecurity<'a> {
+        StandardSecurity {
+            tls: Starttls::new(),
+            auth,
+        }
+    }
+}
+
+impl SecuritySteps for StandardSecurity<'_> {
+    fn tls_context_available(&mut self, session: &Session, hooks: &mut dyn SessionHooks) -> bool {
+        self.tls.prepare_context(session, hooks)
+    }
+
+    fn tls_handshake(
+        &mut self,
+        session: &Session,
+        tcp: TcpStream,
+        hooks: &mut dyn SessionHooks,
+    ) -> Handshake {
+        self.tls.handshake(session, tcp, hooks)
+    }
+
+    fn authenticate(
+        &mut self,
+        mechanisms: &[String],
+        params: &AuthParams,
+        transport: &mut dyn AuthTransport,
+    ) -> Option<Result<AuthOutcome>> {
+        self.auth
+            .as_mut()?
+            .authenticate(mechanisms, params, transport)
+    }
+
+    fn set_external_id(&mut self, identity: &str) {
+        if let Some(auth) = self.auth.as_mut() {
+            auth.set_external_id(identity);
+        }
+    }
+
+    fn auth_layer_established(&mut self) {
+        if let Some(auth) = self.auth.as_mut() {
+            auth.forget_context();
+        }
+    }
+}

@@ -220,6 +220,33 @@ impl Connection {
         ContentWriter { conn: self }
     }
 
+    /// Bytes read from the server and not consumed yet.
+    pub fn buffered_input(&self) -> usize {
+        self.read_buf.len() - self.read_pos
+    }
+
+    /// Writes one line that may carry credentials (AUTH) straight to the
+    /// stream, showing the monitor `view` (a redacted copy) instead; the
+    /// line never sits in the long-lived write buffer.
+    pub fn write_line_showing(&mut self, line: &[u8], view: &[u8], hooks: &mut dyn SessionHooks) {
+        self.flush(hooks);
+        if self.monitor_attached {
+            hooks.monitor(view, MonitorKind::Writing);
+        }
+        self.apply_timeout();
+        if self.write_failed {
+            return;
+        }
+        match &mut self.stream {
+            Some(stream) => {
+                if stream.write_all(line).and_then(|_| stream.flush()).is_err() {
+                    self.write_failed = true;
+                }
+            }
+            None => self.write_failed = true,
+        }
+    }
+
     /// Drops unread input (after STARTTLS: nothing that arrived in clear may
     /// be taken as a reply sent over TLS).
     pub fn discard_input(&mut self) {

@@ -224,7 +224,10 @@ pub fn read_reply(
     let mut partial = Status::default();
     let fail = |error: Error, partial: &Status| ReplyFailure {
         error,
-        partial: partial.clone(),
+        partial: Status {
+            text_null: true,
+            ..partial.clone()
+        },
         timeout_at_start: false,
     };
     let first = match source.next_line(MAX_REPLY_BYTES) {

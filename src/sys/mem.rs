@@ -21,6 +21,8 @@ pub fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
     }
 }
 
+use std::mem::MaybeUninit;
+
 const LF: u8 = b'\n';
 const CR: u8 = b'\r';
 const DOT: u8 = b'.';
@@ -45,7 +47,8 @@ pub fn for_each_mark<E>(
     prev_eol: bool,
     mut f: impl FnMut(usize, bool) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut buf = [0usize; MARK_BUF];
+    // Not zeroed: only the first `n` slots, written by the fill, are read.
+    let mut buf = [MaybeUninit::<usize>::uninit(); MARK_BUF];
     let mut scan = Scan {
         pos: 0,
         carry: u32::from(prev_eol),
@@ -63,7 +66,10 @@ pub fn for_each_mark<E>(
         };
         #[cfg(not(target_arch = "x86_64"))]
         let n = fill_scalar(data, &mut scan, &mut buf, 0);
-        for &mark in buf.get(..n).unwrap_or_default() {
+        for slot in buf.get(..n).unwrap_or_default() {
+            // SAFETY: the fill functions initialise slots 0..n before
+            // returning n (every slot below n is written by `put`).
+            let mark = unsafe { slot.assume_init() };
             f(mark >> 1, mark & 1 != 0)?;
         }
         if scan.pos >= data.len() {
@@ -71,6 +77,8 @@ pub fn for_each_mark<E>(
         }
     }
 }
+
+type Marks = [MaybeUninit<usize>; MARK_BUF];
 
 /// Where a scan stands: next byte, and whether the byte before it is a CR
 /// or LF (1) or not (0).
@@ -82,12 +90,12 @@ struct Scan {
 
 /// Appends the marks of one step (`mask`, LF bits in `lf`) at `base + bit`.
 #[inline(always)]
-fn push_marks(buf: &mut [usize; MARK_BUF], n: &mut usize, base: usize, lf: u64, mut mask: u64) {
+fn push_marks(buf: &mut Marks, n: &mut usize, base: usize, lf: u64, mut mask: u64) {
     while mask != 0 {
         let bit = mask.trailing_zeros();
         mask &= mask - 1;
         if let Some(slot) = buf.get_mut(*n) {
-            *slot = ((base + bit as usize) << 1) | ((lf >> bit) & 1) as usize;
+            slot.write(((base + bit as usize) << 1) | ((lf >> bit) & 1) as usize);
             *n += 1;
         }
     }
@@ -96,17 +104,17 @@ fn push_marks(buf: &mut [usize; MARK_BUF], n: &mut usize, base: usize, lf: u64, 
 /// Byte-at-a-time: the rest of `data` (less than [`STEP`] bytes after the
 /// SIMD loop, or all of it without SIMD, as room allows).
 #[inline(always)]
-fn fill_scalar(data: &[u8], scan: &mut Scan, buf: &mut [usize; MARK_BUF], mut n: usize) -> usize {
+fn fill_scalar(data: &[u8], scan: &mut Scan, buf: &mut Marks, mut n: usize) -> usize {
     let mut prev_eol = scan.carry != 0;
     while let Some(&b) = data.get(scan.pos) {
         if n >= MARK_BUF {
             break;
         }
         if b == LF {
-            buf[n] = (scan.pos << 1) | 1;
+            buf[n].write((scan.pos << 1) | 1);
             n += 1;
         } else if b == DOT && prev_eol {
-            buf[n] = scan.pos << 1;
+            buf[n].write(scan.pos << 1);
             n += 1;
         }
         prev_eol = b == LF || b == CR;
@@ -118,7 +126,7 @@ fn fill_scalar(data: &[u8], scan: &mut Scan, buf: &mut [usize; MARK_BUF], mut n:
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-unsafe fn fill_sse2(data: &[u8], scan: &mut Scan, buf: &mut [usize; MARK_BUF]) -> usize {
+unsafe fn fill_sse2(data: &[u8], scan: &mut Scan, buf: &mut Marks) -> usize {
     use std::arch::x86_64::*;
     let lf = _mm_set1_epi8(LF as i8);
     let cr = _mm_set1_epi8(CR as i8);
@@ -149,7 +157,7 @@ unsafe fn fill_sse2(data: &[u8], scan: &mut Scan, buf: &mut [usize; MARK_BUF]) -
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fill_avx2(data: &[u8], scan: &mut Scan, buf: &mut [usize; MARK_BUF]) -> usize {
+unsafe fn fill_avx2(data: &[u8], scan: &mut Scan, buf: &mut Marks) -> usize {
     use std::arch::x86_64::*;
     let lf = _mm256_set1_epi8(LF as i8);
     let cr = _mm256_set1_epi8(CR as i8);
@@ -242,11 +250,15 @@ mod tests {
                             pos: 0,
                             carry: u32::from(prev),
                         };
-                        let mut buf = [0usize; MARK_BUF];
+                        let mut buf = [MaybeUninit::<usize>::uninit(); MARK_BUF];
                         loop {
                             // SAFETY: SSE2 is part of the x86_64 baseline.
                             let n = unsafe { fill_sse2(&data, &mut scan, &mut buf) };
-                            v.extend(buf[..n].iter().map(|&m| (m >> 1, m & 1 != 0)));
+                            v.extend(buf[..n].iter().map(|m| {
+                                // SAFETY: the fill wrote slots 0..n.
+                                let m = unsafe { m.assume_init() };
+                                (m >> 1, m & 1 != 0)
+                            }));
                             if scan.pos >= data.len() {
                                 break;
                             }

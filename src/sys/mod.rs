@@ -4,6 +4,7 @@
 
 pub mod host;
 pub mod mem;
+pub mod net;
 pub mod resolver;
 pub mod time;
 pub mod user;

@@ -134,7 +134,7 @@ impl ChunkSink for BdatSink<'_, '_, '_, '_> {
                     Expect::Bdat(message),
                     hooks,
                 );
-                e.conn.queue_content(data, hooks);
+                e.conn.queue_chunk(data, hooks);
             }
             if last || !pipelining {
                 e.wait_all(hooks)

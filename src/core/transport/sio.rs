@@ -13,7 +13,7 @@
 //! * Write errors are remembered and the bytes dropped (as libESMTP); the
 //!   failure surfaces as a failed read.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -21,11 +21,15 @@ use openssl::ssl::SslStream;
 
 use crate::core::events::{MonitorKind, SessionHooks};
 use crate::core::reply::ReadFailure;
+use crate::sys::net;
 
 /// libESMTP's buffer size: command batches are split at this size.
 pub const COMMAND_BATCH: usize = 2048;
 /// Content is written in blocks of this size.
 pub const CONTENT_BLOCK: usize = 64 * 1024;
+/// Content at least this large is written straight from the caller's
+/// buffer instead of being copied into the write buffer (BDAT chunks).
+const ZERO_COPY_MIN: usize = 16 * 1024;
 /// Bytes asked for per read (libESMTP's read buffer).
 const READ_CHUNK: usize = 2048;
 
@@ -79,7 +83,11 @@ pub struct Connection {
     read_pos: usize,
     write_buf: Vec<u8>,
     timeout_ms: i64,
-    applied_timeout: Option<Duration>,
+    /// Timeouts last set on the socket (`SO_RCVTIMEO`, `SO_SNDTIMEO`):
+    /// each is set only before a wait that needs it, and only when it
+    /// changed, so the common exchange costs no `setsockopt` at all.
+    applied_read: Option<Duration>,
+    applied_write: Option<Duration>,
     monitor_configured: bool,
     monitor_attached: bool,
     write_failed: bool,
@@ -97,7 +105,8 @@ impl Connection {
             read_pos: 0,
             write_buf: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
             timeout_ms,
-            applied_timeout: None,
+            applied_read: None,
+            applied_write: None,
             monitor_configured: monitor,
             monitor_attached: monitor,
             write_failed: false,
@@ -141,15 +150,12 @@ impl Connection {
         self.stream.as_ref()
     }
 
+    /// Sets both socket timeouts (TLS: the handshake library waits inside).
     fn apply_timeout(&mut self) {
-        let ms = u64::try_from(self.timeout_ms.max(1)).unwrap_or(1);
-        let wanted = Some(Duration::from_millis(ms));
-        if self.applied_timeout != wanted {
-            if let Some(stream) = &self.stream {
-                let _ = stream.tcp().set_read_timeout(wanted);
-                let _ = stream.tcp().set_write_timeout(wanted);
-            }
-            self.applied_timeout = wanted;
+        if let Some(stream) = &self.stream {
+            let tcp = stream.tcp();
+            set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
+            set_timeout(tcp, &mut self.applied_write, self.timeout_ms, Dir::Write);
         }
     }
 
@@ -199,20 +205,48 @@ impl Connection {
     }
 
     fn write_raw(&mut self) {
-        self.apply_timeout();
+        self.write_out(&[]);
+    }
+
+    /// Writes the buffer and then `tail` (not copied: one `sendmsg` on a
+    /// plain socket) and empties the buffer. A plain socket is first written
+    /// without waiting; the write timeout is set only if it has to wait.
+    fn write_out(&mut self, tail: &[u8]) {
         if !self.write_failed {
-            if let Some(stream) = &mut self.stream {
-                let result = stream
-                    .write_all(&self.write_buf)
-                    .and_then(|_| stream.flush());
-                if result.is_err() {
-                    self.write_failed = true;
+            let ok = match &mut self.stream {
+                Some(Stream::Plain(tcp)) => send_all(
+                    tcp,
+                    &self.write_buf,
+                    tail,
+                    &mut self.applied_write,
+                    self.timeout_ms,
+                ),
+                Some(Stream::Tls(tls)) => {
+                    let tcp = tls.get_ref();
+                    set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
+                    set_timeout(tcp, &mut self.applied_write, self.timeout_ms, Dir::Write);
+                    tls.write_all(&self.write_buf)
+                        .and_then(|_| tls.write_all(tail))
+                        .and_then(|_| tls.flush())
+                        .is_ok()
                 }
-            } else {
+                None => false,
+            };
+            if !ok {
                 self.write_failed = true;
             }
         }
         self.write_buf.clear();
+    }
+
+    /// Queues a command, then content that is written straight from `data`
+    /// (no copy) when it is large: BDAT chunks.
+    pub fn queue_chunk(&mut self, data: &[u8], hooks: &mut dyn SessionHooks) {
+        if data.len() < ZERO_COPY_MIN || self.monitor_attached {
+            self.queue_content(data, hooks);
+            return;
+        }
+        self.write_out(data);
     }
 
     /// A writer for message content: no monitor, large blocks.
@@ -254,39 +288,62 @@ impl Connection {
         self.read_pos = 0;
     }
 
-    /// Reads once into the buffer. `Ok(0)` is end of stream.
+    /// Reads once into the buffer. `Ok(0)` is end of stream. A plain
+    /// socket is first read without waiting; the read timeout is set only
+    /// when nothing has arrived yet.
     fn fill(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
         if !self.write_buf.is_empty() {
             // Never block on input with output still unsent.
             self.flush(hooks);
         }
-        self.apply_timeout();
-        let Some(stream) = &mut self.stream else {
-            return Err(ReadFailure::Closed);
-        };
-        let mut chunk = [0u8; READ_CHUNK];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(n) => {
-                    if n > 0 {
-                        if self.monitor_attached {
-                            hooks.monitor(&chunk[..n], MonitorKind::Reading);
-                        }
-                        self.compact();
-                        self.read_buf.extend_from_slice(&chunk[..n]);
+        self.compact();
+        let old = self.read_buf.len();
+        self.read_buf.resize(old + READ_CHUNK, 0);
+        let result = loop {
+            let buf = &mut self.read_buf[old..];
+            let r = match &mut self.stream {
+                None => {
+                    self.read_buf.truncate(old);
+                    return Err(ReadFailure::Closed);
+                }
+                Some(Stream::Plain(tcp)) => match net::recv_nowait(tcp, buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
+                        let mut reader: &TcpStream = tcp;
+                        reader.read(buf)
                     }
-                    return Ok(n);
+                    other => other,
+                },
+                Some(Stream::Tls(tls)) => {
+                    let tcp = tls.get_ref();
+                    set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
+                    set_timeout(tcp, &mut self.applied_write, self.timeout_ms, Dir::Write);
+                    tls.read(buf)
                 }
+            };
+            match r {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Err(ReadFailure::Timeout)
+                other => break other,
+            }
+        };
+        match result {
+            Ok(n) => {
+                self.read_buf.truncate(old + n);
+                if n > 0 && self.monitor_attached {
+                    hooks.monitor(&self.read_buf[old..], MonitorKind::Reading);
                 }
-                Err(_) => return Err(ReadFailure::Closed),
+                Ok(n)
+            }
+            Err(e) => {
+                self.read_buf.truncate(old);
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) {
+                    Err(ReadFailure::Timeout)
+                } else {
+                    Err(ReadFailure::Closed)
+                }
             }
         }
     }
@@ -343,17 +400,46 @@ impl Connection {
 
     /// Reads whatever input has already arrived, without waiting.
     pub fn drain_available(&mut self, hooks: &mut dyn SessionHooks) {
-        let Some(stream) = &self.stream else { return };
-        if stream.tcp().set_nonblocking(true).is_err() {
-            return;
-        }
-        while let Ok(n) = self.fill_nonblocking(hooks) {
-            if n == 0 {
-                break;
+        match &self.stream {
+            None => {}
+            Some(Stream::Plain(_)) => loop {
+                self.compact();
+                let old = self.read_buf.len();
+                self.read_buf.resize(old + READ_CHUNK, 0);
+                let Some(Stream::Plain(tcp)) = &self.stream else {
+                    self.read_buf.truncate(old);
+                    return;
+                };
+                match net::recv_nowait(tcp, &mut self.read_buf[old..]) {
+                    Ok(n) if n > 0 => {
+                        self.read_buf.truncate(old + n);
+                        if self.monitor_attached {
+                            hooks.monitor(&self.read_buf[old..], MonitorKind::Reading);
+                        }
+                        if n < READ_CHUNK {
+                            // A short read: what had arrived is taken.
+                            return;
+                        }
+                    }
+                    _ => {
+                        self.read_buf.truncate(old);
+                        return;
+                    }
+                }
+            },
+            Some(Stream::Tls(tls)) => {
+                if tls.get_ref().set_nonblocking(true).is_err() {
+                    return;
+                }
+                while let Ok(n) = self.fill_nonblocking(hooks) {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                if let Some(stream) = &self.stream {
+                    let _ = stream.tcp().set_nonblocking(false);
+                }
             }
-        }
-        if let Some(stream) = &self.stream {
-            let _ = stream.tcp().set_nonblocking(false);
         }
     }
 
@@ -407,7 +493,8 @@ impl Connection {
     /// Installs the TLS stream produced by the handshake.
     pub fn upgrade(&mut self, tls: SslStream<TcpStream>) {
         self.stream = Some(Stream::Tls(Box::new(tls)));
-        self.applied_timeout = None;
+        self.applied_read = None;
+        self.applied_write = None;
     }
 
     /// Closes the connection (TLS close-notify first).
@@ -425,6 +512,65 @@ impl Connection {
         self.write_buf.clear();
         self.close();
     }
+}
+
+#[derive(Clone, Copy)]
+enum Dir {
+    Read,
+    Write,
+}
+
+/// Sets one socket timeout to `timeout_ms` (at least 1 ms) unless it is
+/// already set to that.
+fn set_timeout(tcp: &TcpStream, applied: &mut Option<Duration>, timeout_ms: i64, dir: Dir) {
+    let ms = u64::try_from(timeout_ms.max(1)).unwrap_or(1);
+    let wanted = Some(Duration::from_millis(ms));
+    if *applied != wanted {
+        let _ = match dir {
+            Dir::Read => tcp.set_read_timeout(wanted),
+            Dir::Write => tcp.set_write_timeout(wanted),
+        };
+        *applied = wanted;
+    }
+}
+
+/// Writes `head` then `tail` to a plain socket: without waiting first, then
+/// (when the socket is full) waiting up to the write timeout. False when
+/// the write failed.
+fn send_all(
+    tcp: &TcpStream,
+    head: &[u8],
+    tail: &[u8],
+    applied: &mut Option<Duration>,
+    timeout_ms: i64,
+) -> bool {
+    let mut bufs = [IoSlice::new(head), IoSlice::new(tail)];
+    let mut slices: &mut [IoSlice<'_>] = &mut bufs;
+    IoSlice::advance_slices(&mut slices, 0);
+    let mut nowait = true;
+    while !slices.is_empty() {
+        let sent = if slices.len() == 1 {
+            if nowait {
+                net::send_nowait(tcp, &slices[0])
+            } else {
+                let mut writer: &TcpStream = tcp;
+                writer.write(&slices[0])
+            }
+        } else {
+            net::send_vectored(tcp, slices, nowait)
+        };
+        match sent {
+            Ok(0) => return false,
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if nowait && e.kind() == io::ErrorKind::WouldBlock => {
+                set_timeout(tcp, applied, timeout_ms, Dir::Write);
+                nowait = false;
+            }
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// Writes message content into the connection's buffer.

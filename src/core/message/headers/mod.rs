@@ -83,8 +83,9 @@ pub struct Environment {
     /// Seconds and microseconds for a generated Message-Id
     /// (`gettimeofday`), `None` if the clock is unusable.
     pub message_id_clock: fn() -> Option<(i64, u32)>,
-    /// Process id for a generated Message-Id.
-    pub pid: u32,
+    /// Process id for a generated Message-Id (asked only when one is
+    /// generated: no `getpid` per message otherwise).
+    pub pid: fn() -> u32,
 }
 
 fn system_clock() -> Option<(i64, u32)> {
@@ -100,7 +101,7 @@ impl Environment {
         Environment {
             local_time: crate::sys::time::local,
             message_id_clock: system_clock,
-            pid: std::process::id(),
+            pid: std::process::id,
         }
     }
 }
@@ -126,7 +127,46 @@ pub struct HeaderProcessor<'a> {
     ctx: HeaderContext<'a>,
     env: Environment,
     /// Per table entry: the name occurred in this message.
-    seen: Vec<bool>,
+    seen: Seen,
+}
+
+/// One flag per table entry; no allocation for tables of up to 64 entries.
+#[derive(Debug)]
+enum Seen {
+    Small(u64),
+    Large(Vec<bool>),
+}
+
+impl Seen {
+    fn new(entries: usize) -> Seen {
+        if entries <= 64 {
+            Seen::Small(0)
+        } else {
+            Seen::Large(vec![false; entries])
+        }
+    }
+
+    fn get(&self, idx: usize) -> bool {
+        match self {
+            Seen::Small(bits) => idx < 64 && bits & (1u64 << idx) != 0,
+            Seen::Large(v) => v.get(idx).copied().unwrap_or(false),
+        }
+    }
+
+    fn set(&mut self, idx: usize) {
+        match self {
+            Seen::Small(bits) => {
+                if idx < 64 {
+                    *bits |= 1u64 << idx;
+                }
+            }
+            Seen::Large(v) => {
+                if let Some(flag) = v.get_mut(idx) {
+                    *flag = true;
+                }
+            }
+        }
+    }
 }
 
 impl HeaderTable {
@@ -145,7 +185,7 @@ impl HeaderTable {
             table: &self.table,
             ctx,
             env,
-            seen: vec![false; self.table.entries.len()],
+            seen: Seen::new(self.table.entries().len()),
         }
     }
 }
@@ -160,14 +200,12 @@ impl HeaderProcessor<'_> {
         let Some(idx) = self.table.lookup(&unit[..colon]) else {
             return Ok(HeaderAction::Keep);
         };
-        let Some(entry) = self.table.entries.get(idx) else {
+        let Some(entry) = self.table.entries().get(idx) else {
             return Ok(HeaderAction::Keep);
         };
         let class = entry.kind.class();
-        let already_seen = self.seen.get(idx).copied().unwrap_or(false);
-        if let Some(seen) = self.seen.get_mut(idx) {
-            *seen = true;
-        }
+        let already_seen = self.seen.get(idx);
+        self.seen.set(idx);
         if class == Class::Preserved {
             return Ok(HeaderAction::Keep);
         }
@@ -188,11 +226,11 @@ impl HeaderProcessor<'_> {
     /// complete unit ending in CRLF (headers.md §7.4).
     pub fn finish(&mut self) -> Result<Vec<Vec<u8>>, HeaderFault> {
         let mut out = Vec::new();
-        for &idx in &self.table.list {
-            if self.seen.get(idx).copied().unwrap_or(false) {
+        for &idx in self.table.listed() {
+            if self.seen.get(idx) {
                 continue;
             }
-            if let Some(entry) = self.table.entries.get(idx) {
+            if let Some(entry) = self.table.entries().get(idx) {
                 if let Some(bytes) = render::header(entry, &self.ctx, &self.env) {
                     out.push(bytes);
                 }

@@ -81,8 +81,8 @@ fn generated_message_id(out: &mut Vec<u8>, ctx: &HeaderContext<'_>, env: &Enviro
         .filter(|&c| c != '\r' && c != '\n')
         .collect();
     let id = match (env.message_id_clock)() {
-        Some((secs, usecs)) => format!("{secs}.{usecs}.{}@{host}", env.pid),
-        None => format!("{}.{}@{host}", ctx.now, env.pid),
+        Some((secs, usecs)) => format!("{secs}.{usecs}.{}@{host}", (env.pid)()),
+        None => format!("{}.{}@{host}", ctx.now, (env.pid)()),
     };
     let bytes = id.as_bytes();
     out.extend_from_slice(&bytes[..bytes.len().min(MESSAGE_ID_MAX)]);

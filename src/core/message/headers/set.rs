@@ -73,7 +73,7 @@ impl HeaderTable {
         let Some(idx) = self.table.lookup(name) else {
             return Ok(None);
         };
-        let entry = self.table.entries.get(idx).ok_or(Invalid)?;
+        let entry = self.table.entries().get(idx).ok_or(Invalid)?;
         match entry.kind.class() {
             Class::Prohibited | Class::Preserved => Err(Invalid),
             _ if entry.prohibit => Err(Invalid),
@@ -87,7 +87,7 @@ impl HeaderTable {
         Ok(match self.settable(name)? {
             Some(idx) => self
                 .table
-                .entries
+                .entries()
                 .get(idx)
                 .map_or(ArgShape::Text, |e| e.kind.arg_shape()),
             None => ArgShape::Text,
@@ -107,7 +107,7 @@ impl HeaderTable {
     ) -> Result<SetOutcome, HeaderSetError> {
         let known = self.settable(name)?;
         let kind = known
-            .and_then(|i| self.table.entries.get(i))
+            .and_then(|i| self.table.entries().get(i))
             .map_or(Kind::Generic, |e| e.kind);
         if kind.arg_shape() != shape_of(&value) {
             return Err(Invalid);
@@ -125,7 +125,7 @@ impl HeaderTable {
             None => self.table.lookup_or_create(name),
         };
         self.table.list(idx, name);
-        let entry = self.table.entries.get_mut(idx).ok_or(Invalid)?;
+        let entry = self.table.entry_mut(idx).ok_or(Invalid)?;
         store(entry, value)
     }
 
@@ -140,7 +140,7 @@ impl HeaderTable {
             return Err(HeaderSetError::EmptyName);
         }
         let idx = self.table.lookup_or_create(name);
-        let entry = self.table.entries.get_mut(idx).ok_or(Invalid)?;
+        let entry = self.table.entry_mut(idx).ok_or(Invalid)?;
         let class = entry.kind.class();
         if matches!(class, Class::Prohibited | Class::Preserved) {
             return Err(Invalid);

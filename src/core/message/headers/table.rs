@@ -1,5 +1,11 @@
 //! The header table: libESMTP's built-in entries, their classes, name
 //! lookup, and what the API stored for each header.
+//!
+//! Most messages never touch their table, so a table starts empty and
+//! reads as the shared built-in one ([`PRISTINE`]); it gets its own copy of
+//! the entries at the first change. Adding a message costs no allocation.
+
+use std::borrow::Cow;
 
 /// What a table entry stands for; decides its class and value shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,33 +90,37 @@ impl Kind {
     }
 
     /// Pre-listed headers keep the built-in spelling on output.
-    pub(crate) fn pre_listed(self) -> bool {
+    pub(crate) const fn pre_listed(self) -> bool {
         matches!(self, Kind::Date | Kind::From | Kind::MessageId)
     }
 }
 
 /// The built-in entries, in libESMTP's order.
-const BUILTINS: [(&str, Kind); 16] = [
-    ("Date", Kind::Date),
-    ("From", Kind::From),
-    ("Return-Path", Kind::ReturnPath),
-    ("Original-Recipient", Kind::OriginalRecipient),
-    ("Content-", Kind::ContentPrefix),
-    ("MIME-", Kind::MimePrefix),
-    ("Resent-", Kind::ResentPrefix),
-    ("Resent-Reply-To", Kind::ResentReplyTo),
-    ("Received", Kind::Received),
-    ("Message-Id", Kind::MessageId),
-    ("Sender", Kind::Sender),
-    ("To", Kind::To),
-    ("Cc", Kind::Cc),
-    ("Bcc", Kind::Bcc),
-    ("Reply-To", Kind::ReplyTo),
-    (
+static PRISTINE: [Entry; 16] = [
+    Entry::builtin("Date", Kind::Date),
+    Entry::builtin("From", Kind::From),
+    Entry::builtin("Return-Path", Kind::ReturnPath),
+    Entry::builtin("Original-Recipient", Kind::OriginalRecipient),
+    Entry::builtin("Content-", Kind::ContentPrefix),
+    Entry::builtin("MIME-", Kind::MimePrefix),
+    Entry::builtin("Resent-", Kind::ResentPrefix),
+    Entry::builtin("Resent-Reply-To", Kind::ResentReplyTo),
+    Entry::builtin("Received", Kind::Received),
+    Entry::builtin("Message-Id", Kind::MessageId),
+    Entry::builtin("Sender", Kind::Sender),
+    Entry::builtin("To", Kind::To),
+    Entry::builtin("Cc", Kind::Cc),
+    Entry::builtin("Bcc", Kind::Bcc),
+    Entry::builtin("Reply-To", Kind::ReplyTo),
+    Entry::builtin(
         "Disposition-Notification-To",
         Kind::DispositionNotificationTo,
     ),
 ];
+
+/// The header list of the built-in table: the pre-listed entries (Date,
+/// From, Message-Id).
+static PRISTINE_LIST: [usize; 3] = [0, 1, 9];
 
 /// One `phrase <mailbox>` item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,12 +134,12 @@ pub(crate) struct Mailbox {
 pub(crate) struct Entry {
     /// The name as stored in the table (built-in spelling, or the spelling
     /// of the call that created the entry); compared case-insensitively.
-    pub name: Vec<u8>,
+    pub name: Cow<'static, [u8]>,
     pub kind: Kind,
     pub override_: bool,
     pub prohibit: bool,
     /// Name written on output; `Some` once the header is in the header list.
-    pub listed_as: Option<Vec<u8>>,
+    pub listed_as: Option<Cow<'static, [u8]>>,
     /// Date: the API `time_t`; 0 means unset (as in libESMTP).
     pub date: i64,
     /// Message-Id and generic headers: the API text.
@@ -143,14 +153,33 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn new(name: &[u8], kind: Kind) -> Entry {
+    const fn builtin(name: &'static str, kind: Kind) -> Entry {
+        let name = name.as_bytes();
         Entry {
-            name: name.to_vec(),
+            name: Cow::Borrowed(name),
             kind,
             override_: false,
             prohibit: false,
             listed_as: if kind.pre_listed() {
-                Some(name.to_vec())
+                Some(Cow::Borrowed(name))
+            } else {
+                None
+            },
+            date: 0,
+            text: None,
+            mailboxes: Vec::new(),
+            default_requested: false,
+        }
+    }
+
+    pub(crate) fn new(name: &[u8], kind: Kind) -> Entry {
+        Entry {
+            name: Cow::Owned(name.to_vec()),
+            kind,
+            override_: false,
+            prohibit: false,
+            listed_as: if kind.pre_listed() {
+                Some(Cow::Owned(name.to_vec()))
             } else {
                 None
             },
@@ -162,32 +191,49 @@ impl Entry {
     }
 }
 
-/// The entries plus the header list (indices, in output order).
-#[derive(Debug, Clone)]
+/// The entries plus the header list (indices, in output order). Both
+/// empty: the built-in table, unchanged.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Table {
-    pub entries: Vec<Entry>,
-    pub list: Vec<usize>,
-}
-
-impl Default for Table {
-    fn default() -> Self {
-        let entries: Vec<Entry> = BUILTINS
-            .iter()
-            .map(|(name, kind)| Entry::new(name.as_bytes(), *kind))
-            .collect();
-        let list = entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind.pre_listed())
-            .map(|(i, _)| i)
-            .collect();
-        Table { entries, list }
-    }
+    entries: Vec<Entry>,
+    list: Vec<usize>,
 }
 
 impl Table {
+    /// The entries, in table order.
+    pub(crate) fn entries(&self) -> &[Entry] {
+        if self.entries.is_empty() {
+            &PRISTINE
+        } else {
+            &self.entries
+        }
+    }
+
+    /// The header list: entry indices in output order.
+    pub(crate) fn listed(&self) -> &[usize] {
+        if self.entries.is_empty() {
+            &PRISTINE_LIST
+        } else {
+            &self.list
+        }
+    }
+
+    /// Gives the table its own entries before a change.
+    fn own(&mut self) {
+        if self.entries.is_empty() {
+            self.entries = PRISTINE.to_vec();
+            self.list = PRISTINE_LIST.to_vec();
+        }
+    }
+
+    /// The entry at `idx`, for a change.
+    pub(crate) fn entry_mut(&mut self, idx: usize) -> Option<&mut Entry> {
+        self.own();
+        self.entries.get_mut(idx)
+    }
+
     fn find_exact(&self, name: &[u8]) -> Option<usize> {
-        self.entries
+        self.entries()
             .iter()
             .position(|e| e.name.eq_ignore_ascii_case(name))
     }
@@ -211,6 +257,7 @@ impl Table {
         match self.lookup(name) {
             Some(i) => i,
             None => {
+                self.own();
                 self.entries.push(Entry::new(name, Kind::Generic));
                 self.entries.len() - 1
             }
@@ -219,9 +266,10 @@ impl Table {
 
     /// Puts the header in the header list (first `smtp_set_header`).
     pub(crate) fn list(&mut self, idx: usize, spelled: &[u8]) {
+        self.own();
         if let Some(entry) = self.entries.get_mut(idx) {
             if entry.listed_as.is_none() {
-                entry.listed_as = Some(spelled.to_vec());
+                entry.listed_as = Some(Cow::Owned(spelled.to_vec()));
                 self.list.push(idx);
             }
         }

@@ -21,7 +21,7 @@ fn fixed_clock() -> Option<(i64, u32)> {
 const ENV: Environment = Environment {
     local_time: utc_zone,
     message_id_clock: fixed_clock,
-    pid: 12_591,
+    pid: || 12_591,
 };
 
 fn message(reverse_path: Option<&str>, rcpts: &[&str]) -> Message {

@@ -1,7 +1,9 @@
 //! C ABI: `smtp_status_t` and the mirror that exposes a core status to C.
 
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int};
+
+use crate::sys::mem::memchr;
 
 use crate::core::status::StatusCell;
 
@@ -32,7 +34,8 @@ impl smtp_status {
 #[derive(Debug)]
 pub struct StatusMirror {
     c: Cell<smtp_status>,
-    text: RefCell<Option<CString>>,
+    /// The text with its NUL (reused from one reply to the next).
+    text: RefCell<Vec<u8>>,
     seen: Cell<Option<u64>>,
 }
 
@@ -40,7 +43,7 @@ impl Default for StatusMirror {
     fn default() -> Self {
         StatusMirror {
             c: Cell::new(smtp_status::EMPTY),
-            text: RefCell::new(None),
+            text: RefCell::new(Vec::new()),
             seen: Cell::new(None),
         }
     }
@@ -52,14 +55,17 @@ impl StatusMirror {
     pub fn sync(&self, status: &StatusCell) -> *const smtp_status {
         if self.seen.get() != Some(status.serial()) {
             status.with(|s| {
-                let text = if s.text_null || (s.text.is_empty() && s.code == 0) {
-                    None
+                let mut text = self.text.borrow_mut();
+                text.clear();
+                let text_ptr = if s.text_null || (s.text.is_empty() && s.code == 0) {
+                    std::ptr::null()
                 } else {
                     // A NUL from the server would end the C string anyway.
-                    let end = s.text.iter().position(|&b| b == 0).unwrap_or(s.text.len());
-                    CString::new(&s.text[..end]).ok()
+                    let end = memchr(0, &s.text).unwrap_or(s.text.len());
+                    text.extend_from_slice(&s.text[..end]);
+                    text.push(0);
+                    text.as_ptr().cast::<c_char>()
                 };
-                let text_ptr = text.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
                 self.c.set(smtp_status {
                     code: s.code,
                     text: text_ptr,
@@ -67,7 +73,6 @@ impl StatusMirror {
                     enh_subject: s.enh_subject,
                     enh_detail: s.enh_detail,
                 });
-                *self.text.borrow_mut() = text;
             });
             self.seen.set(Some(status.serial()));
         }

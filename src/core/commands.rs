@@ -40,33 +40,51 @@ pub fn helo(local_name: &str) -> Result<Vec<u8>> {
     line(&["HELO ", local_name])
 }
 
-pub fn data() -> Vec<u8> {
-    b"DATA\r\n".to_vec()
+pub fn data() -> &'static [u8] {
+    b"DATA\r\n"
 }
 
-pub fn rset() -> Vec<u8> {
-    b"RSET\r\n".to_vec()
+pub fn rset() -> &'static [u8] {
+    b"RSET\r\n"
 }
 
-pub fn quit() -> Vec<u8> {
-    b"QUIT\r\n".to_vec()
+pub fn quit() -> &'static [u8] {
+    b"QUIT\r\n"
 }
 
-pub fn xusr() -> Vec<u8> {
-    b"XUSR\r\n".to_vec()
+pub fn xusr() -> &'static [u8] {
+    b"XUSR\r\n"
 }
 
-pub fn starttls() -> Vec<u8> {
-    b"STARTTLS\r\n".to_vec()
+pub fn starttls() -> &'static [u8] {
+    b"STARTTLS\r\n"
 }
 
 /// `BDAT <n>` or `BDAT <n> LAST`.
 pub fn bdat(size: usize, last: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32);
+    out.extend_from_slice(b"BDAT ");
+    push_decimal(&mut out, size as u64);
     if last {
-        format!("BDAT {size} LAST\r\n").into_bytes()
-    } else {
-        format!("BDAT {size}\r\n").into_bytes()
+        out.extend_from_slice(b" LAST");
     }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// `ETRN @domain` for option `'@'`, `ETRN domain` otherwise.
@@ -108,9 +126,13 @@ pub struct MailParams<'a> {
 pub fn mail(reverse_path: Option<&str>, params: &MailParams<'_>) -> Result<Vec<u8>> {
     let path = reverse_path.unwrap_or("");
     check_wire_safe(path)?;
-    let mut text = format!("MAIL FROM:<{path}>");
+    let mut text = String::with_capacity(path.len() + 64);
+    text.push_str("MAIL FROM:<");
+    text.push_str(path);
+    text.push('>');
     if let Some(size) = params.size {
-        text.push_str(&format!(" SIZE={size}"));
+        text.push_str(" SIZE=");
+        text.push_str(&size.to_string());
     }
     match params.ret {
         Some(RET_FULL) => text.push_str(" RET=FULL"),
@@ -140,7 +162,10 @@ pub fn mail(reverse_path: Option<&str>, params: &MailParams<'_>) -> Result<Vec<u
             ));
         }
     }
-    line(&[&text])
+    // Every part is checked or generated: no CR, LF or NUL.
+    let mut out = text.into_bytes();
+    out.extend_from_slice(b"\r\n");
+    Ok(out)
 }
 
 /// The NOTIFY= value, or `None` when nothing is to be sent.
@@ -170,7 +195,10 @@ pub fn notify_value(flags: i32) -> Option<String> {
 /// `RCPT TO:<mailbox>`, with NOTIFY and ORCPT when `dsn` (the server listed DSN).
 pub fn rcpt(mailbox: &str, notify: i32, orcpt: Option<(&str, &str)>, dsn: bool) -> Result<Vec<u8>> {
     check_wire_safe(mailbox)?;
-    let mut text = format!("RCPT TO:<{mailbox}>");
+    let mut text = String::with_capacity(mailbox.len() + 16);
+    text.push_str("RCPT TO:<");
+    text.push_str(mailbox);
+    text.push('>');
     if dsn {
         if let Some(value) = notify_value(notify) {
             text.push_str(" NOTIFY=");
@@ -181,7 +209,10 @@ pub fn rcpt(mailbox: &str, notify: i32, orcpt: Option<(&str, &str)>, dsn: bool) 
             text.push_str(&format!(" ORCPT={addr_type};{}", xtext(address.as_bytes())));
         }
     }
-    line(&[&text])
+    // Every part is checked or generated: no CR, LF or NUL.
+    let mut out = text.into_bytes();
+    out.extend_from_slice(b"\r\n");
+    Ok(out)
 }
 
 /// `AUTH <mechanism>[ <initial response>]` (the response already encoded).

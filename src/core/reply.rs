@@ -31,8 +31,8 @@ pub enum ReadFailure {
 /// Something that hands out lines, each up to and including its LF (the
 /// last one of a stream may lack it).
 pub trait LineSource {
-    /// Reads one line of at most `max` bytes.
-    fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure>;
+    /// Reads one line of at most `max` bytes (borrowed until the next call).
+    fn next_line(&mut self, max: usize) -> Result<&[u8], ReadFailure>;
 
     /// Reports SMTP_EV_SYNTAXWARNING (a first line without the enhanced
     /// code ENHANCEDSTATUSCODES promised); returns the application's `quit`.
@@ -243,16 +243,16 @@ pub fn read_reply(
         Err(ReadFailure::TooLong) => return Err(fail(Error::UnterminatedResponse, &partial)),
     };
     let mut budget = MAX_REPLY_BYTES.saturating_sub(first.len());
-    let parsed = match parse_first_line(&first, options.enhanced) {
+    let parsed = match parse_first_line(first, options.enhanced) {
         Ok(parsed) => parsed,
         Err((error, code)) => {
             partial.code = code;
             return Err(fail(error, &partial));
         }
     };
+    let mut text = first[parsed.text_start..].to_vec();
     partial.code = parsed.code;
     let enhanced = parsed.enhanced;
-    let text_start = parsed.text_start;
     if let Some(fields) = parsed.partial_enhanced {
         [partial.enh_class, partial.enh_subject, partial.enh_detail] = fields;
         if source.syntax_warning() {
@@ -262,7 +262,6 @@ pub fn read_reply(
     if let Some(fields) = enhanced {
         [partial.enh_class, partial.enh_subject, partial.enh_detail] = fields;
     }
-    let mut text = first[text_start..].to_vec();
     let mut more = parsed.more;
     while more {
         let line = match source.next_line(budget) {
@@ -271,7 +270,7 @@ pub fn read_reply(
             Err(_) => return Err(fail(Error::DroppedConnection, &partial)),
         };
         budget = budget.saturating_sub(line.len());
-        let (start, next_more) = match parse_continuation(&line, partial.code, enhanced) {
+        let (start, next_more) = match parse_continuation(line, partial.code, enhanced) {
             Ok(v) => v,
             Err(error) => return Err(fail(error, &partial)),
         };
@@ -294,7 +293,7 @@ mod tests {
     use super::*;
     use std::collections::VecDeque;
 
-    struct Lines(VecDeque<Result<Vec<u8>, ReadFailure>>, bool, usize);
+    struct Lines(VecDeque<Result<Vec<u8>, ReadFailure>>, bool, usize, Vec<u8>);
 
     impl LineSource for Lines {
         fn syntax_warning(&mut self) -> bool {
@@ -302,10 +301,14 @@ mod tests {
             self.1
         }
 
-        fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
+        fn next_line(&mut self, max: usize) -> Result<&[u8], ReadFailure> {
             match self.0.pop_front() {
                 Some(Ok(line)) if line.len() > max => Err(ReadFailure::TooLong),
-                Some(r) => r,
+                Some(Ok(line)) => {
+                    self.3 = line;
+                    Ok(&self.3)
+                }
+                Some(Err(e)) => Err(e),
                 None => Err(ReadFailure::Closed),
             }
         }
@@ -316,6 +319,7 @@ mod tests {
             raw.iter().map(|l| Ok(l.as_bytes().to_vec())).collect(),
             false,
             0,
+            Vec::new(),
         )
     }
 
@@ -434,7 +438,12 @@ mod tests {
 
     #[test]
     fn timeout_at_start_is_flagged() {
-        let mut src = Lines(VecDeque::from([Err(ReadFailure::Timeout)]), false, 0);
+        let mut src = Lines(
+            VecDeque::from([Err(ReadFailure::Timeout)]),
+            false,
+            0,
+            Vec::new(),
+        );
         let f = read_reply(&mut src, ReplyOptions::default(), &mut |_| {});
         assert!(matches!(
             f,
@@ -447,6 +456,7 @@ mod tests {
             VecDeque::from([Ok(b"250-a\r\n".to_vec()), Err(ReadFailure::Timeout)]),
             false,
             0,
+            Vec::new(),
         );
         let f = read_reply(&mut src, ReplyOptions::default(), &mut |_| {});
         assert!(matches!(
@@ -545,7 +555,7 @@ mod tests {
                 })
                 .collect();
             let enhanced = next() % 2 == 0;
-            let mut src = Lines(lines.into(), next() % 2 == 0, 0);
+            let mut src = Lines(lines.into(), next() % 2 == 0, 0, Vec::new());
             let mut info = crate::core::extensions::EhloInfo::default();
             let _ = read_reply(
                 &mut src,

@@ -19,7 +19,7 @@
 
 use std::io::{self, Write};
 
-use crate::sys::mem::for_each_mark;
+use crate::sys::mem::{for_each_mark, memchr};
 
 #[inline]
 fn is_line_end(b: u8) -> bool {
@@ -54,6 +54,15 @@ impl Stuffer {
 
     /// Writes `data` to `out`, doubling every `.` that starts a line.
     pub fn write<W: Write + ?Sized>(&mut self, out: &mut W, data: &[u8]) -> io::Result<()> {
+        let Some(&last) = data.last() else {
+            return Ok(());
+        };
+        if memchr(b'.', data).is_none() {
+            // No dot at all (most header lines): nothing to stuff.
+            out.write_all(data)?;
+            self.at_line_start = is_line_end(last);
+            return Ok(());
+        }
         self.write_with_lf(out, data, |_| {})
     }
 

@@ -110,6 +110,9 @@ struct Pending {
     /// Header text for the monitor, when it wants headers.
     text: Vec<u8>,
     monitor: bool,
+    /// An event callback is set: without one, per-line MESSAGEDATA events
+    /// would reach nobody and are not queued at all.
+    events: bool,
 }
 
 #[derive(Debug)]
@@ -130,6 +133,7 @@ impl Pending {
             notes: Vec::new(),
             text: Vec::new(),
             monitor: ctx.session.monitor_headers && hooks.has_monitor(),
+            events: hooks.has_event_callback(),
         }
     }
 
@@ -146,6 +150,9 @@ impl Pending {
 
     #[inline]
     fn data(&mut self, len: usize) {
+        if !self.events {
+            return;
+        }
         if let Some(Note::Data { len: l, count }) = self.notes.last_mut() {
             if *l == len {
                 *count += 1;
@@ -569,7 +576,7 @@ fn bdat_with<F: UnitFilter>(
             continue;
         }
         let rest = data.get(pos..).unwrap_or_default();
-        if rest.len() <= COPY_LIMIT {
+        if rest.len() <= COPY_LIMIT && (pending.events || pending.monitor) {
             copy.clear();
             copy.extend_from_slice(rest);
             pending.flush(hooks, message);
@@ -613,7 +620,7 @@ fn bdat_with<F: UnitFilter>(
             hooks.event(Event::MessageData { message, len }, None);
             return Err(TransferError::Callback { errno });
         }
-        if len <= COPY_LIMIT {
+        if len <= COPY_LIMIT && pending.events {
             copy.clear();
             copy.extend_from_slice(data);
             hooks.event(Event::MessageData { message, len }, None);

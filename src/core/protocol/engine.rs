@@ -74,8 +74,8 @@ struct ReplySource<'a> {
 }
 
 impl LineSource for ReplySource<'_> {
-    fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
-        self.conn.read_line(max, self.hooks)
+    fn next_line(&mut self, max: usize) -> Result<&[u8], ReadFailure> {
+        self.conn.read_line_ref(max, self.hooks)
     }
 
     fn syntax_warning(&mut self) -> bool {

@@ -21,6 +21,7 @@ use openssl::ssl::SslStream;
 
 use crate::core::events::{MonitorKind, SessionHooks};
 use crate::core::reply::ReadFailure;
+use crate::sys::mem::memchr;
 use crate::sys::net;
 
 /// libESMTP's buffer size: command batches are split at this size.
@@ -364,17 +365,27 @@ impl Connection {
         max: usize,
         hooks: &mut dyn SessionHooks,
     ) -> Result<Vec<u8>, ReadFailure> {
+        self.read_line_ref(max, hooks).map(<[u8]>::to_vec)
+    }
+
+    /// [`Connection::read_line`] without copying: the line stays in the
+    /// read buffer until the next read.
+    pub fn read_line_ref(
+        &mut self,
+        max: usize,
+        hooks: &mut dyn SessionHooks,
+    ) -> Result<&[u8], ReadFailure> {
         let mut searched = 0;
         loop {
             let unread = &self.read_buf[self.read_pos..];
-            if let Some(p) = unread[searched..].iter().position(|&b| b == b'\n') {
+            if let Some(p) = memchr(b'\n', &unread[searched..]) {
                 let end = searched + p + 1;
                 if end > max {
                     return Err(ReadFailure::TooLong);
                 }
-                let line = unread[..end].to_vec();
+                let start = self.read_pos;
                 self.read_pos += end;
-                return Ok(line);
+                return Ok(&self.read_buf[start..start + end]);
             }
             searched = unread.len();
             if searched > max {
@@ -390,9 +401,9 @@ impl Connection {
                     // End of stream or a stall inside a line: the partial
                     // line is used as it is (libESMTP does the same, so an
                     // unterminated continuation gives UNTERMINATED_RESPONSE).
-                    let line = self.read_buf[self.read_pos..].to_vec();
+                    let start = self.read_pos;
                     self.read_pos = self.read_buf.len();
-                    return Ok(line);
+                    return Ok(&self.read_buf[start..]);
                 }
             }
         }

@@ -45,6 +45,28 @@ const STEP: usize = 64;
 pub fn for_each_mark<E>(
     data: &[u8],
     prev_eol: bool,
+    f: impl FnMut(usize, bool) -> Result<(), E>,
+) -> Result<(), E> {
+    marks(data, prev_eol, true, f)
+}
+
+/// Like [`for_each_mark`] without the line feeds: calls `f(i)` for every
+/// `.` whose previous byte is a CR or a LF. Text without such dots costs
+/// about a third of an instruction per byte.
+#[inline]
+pub fn for_each_dot<E>(
+    data: &[u8],
+    prev_eol: bool,
+    mut f: impl FnMut(usize) -> Result<(), E>,
+) -> Result<(), E> {
+    marks(data, prev_eol, false, |i, _| f(i))
+}
+
+#[inline]
+fn marks<E>(
+    data: &[u8],
+    prev_eol: bool,
+    want_lf: bool,
     mut f: impl FnMut(usize, bool) -> Result<(), E>,
 ) -> Result<(), E> {
     // Not zeroed: only the first `n` slots, written by the fill, are read.
@@ -52,6 +74,7 @@ pub fn for_each_mark<E>(
     let mut scan = Scan {
         pos: 0,
         carry: u32::from(prev_eol),
+        want_lf,
     };
     #[cfg(target_arch = "x86_64")]
     let avx2 = std::is_x86_feature_detected!("avx2");
@@ -86,6 +109,8 @@ type Marks = [MaybeUninit<usize>; MARK_BUF];
 struct Scan {
     pos: usize,
     carry: u32,
+    /// Report line feeds too (else only the dots to stuff).
+    want_lf: bool,
 }
 
 /// Appends the marks of one step (`mask`, LF bits in `lf`) at `base + bit`.
@@ -110,7 +135,7 @@ fn fill_scalar(data: &[u8], scan: &mut Scan, buf: &mut Marks, mut n: usize) -> u
         if n >= MARK_BUF {
             break;
         }
-        if b == LF {
+        if b == LF && scan.want_lf {
             buf[n].write((scan.pos << 1) | 1);
             n += 1;
         } else if b == DOT && prev_eol {
@@ -134,6 +159,7 @@ unsafe fn fill_sse2(data: &[u8], scan: &mut Scan, buf: &mut Marks) -> usize {
     let mut n = 0;
     let mut i = scan.pos;
     let mut carry = scan.carry;
+    let lf_mask = if scan.want_lf { u32::MAX } else { 0 };
     while i + 16 <= data.len() && n <= MARK_BUF - 16 {
         // SAFETY: `i + 16 <= data.len()`, so the 16 bytes read are inside
         // the slice; the load has no alignment requirement.
@@ -142,7 +168,7 @@ unsafe fn fill_sse2(data: &[u8], scan: &mut Scan, buf: &mut Marks) -> usize {
         let m_cr = _mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)) as u32;
         let m_dot = _mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) as u32;
         let eol = m_lf | m_cr;
-        let marks = m_lf | (m_dot & ((eol << 1) | carry));
+        let marks = (m_lf & lf_mask) | (m_dot & ((eol << 1) | carry));
         carry = (eol >> 15) & 1;
         push_marks(buf, &mut n, i, u64::from(m_lf), u64::from(marks));
         i += 16;
@@ -172,6 +198,7 @@ unsafe fn fill_avx2(data: &[u8], scan: &mut Scan, buf: &mut Marks) -> usize {
     let mut n = 0;
     let mut i = scan.pos;
     let mut carry = u64::from(scan.carry);
+    let lf_mask = if scan.want_lf { u64::MAX } else { 0 };
     while i + STEP <= data.len() && n <= MARK_BUF - STEP {
         // SAFETY: `i + 64 <= data.len()`, so the 64 bytes read are inside
         // the slice; the loads have no alignment requirement.
@@ -187,7 +214,7 @@ unsafe fn fill_avx2(data: &[u8], scan: &mut Scan, buf: &mut Marks) -> usize {
         let m_lf = lf_lo | (lf_hi << 32);
         let eol = m_lf | cr_lo | (cr_hi << 32);
         let m_dot = dot_lo | (dot_hi << 32);
-        let marks = m_lf | (m_dot & ((eol << 1) | carry));
+        let marks = (m_lf & lf_mask) | (m_dot & ((eol << 1) | carry));
         carry = eol >> 63;
         push_marks(buf, &mut n, i, m_lf, marks);
         i += STEP;
@@ -249,6 +276,7 @@ mod tests {
                         let mut scan = Scan {
                             pos: 0,
                             carry: u32::from(prev),
+                            want_lf: true,
                         };
                         let mut buf = [MaybeUninit::<usize>::uninit(); MARK_BUF];
                         loop {
@@ -273,6 +301,37 @@ mod tests {
             vec![(0, false), (2, true), (3, false), (5, false)]
         );
         assert_eq!(marks(b".", false), vec![]);
+    }
+
+    #[test]
+    fn dots_are_the_marks_without_line_feeds() {
+        let mut data = Vec::new();
+        for i in 0..700u32 {
+            data.push(match (i * 7919) % 11 {
+                0 | 1 => b'.',
+                2 => b'\n',
+                3 => b'\r',
+                _ => b'a',
+            });
+        }
+        for prev in [false, true] {
+            for len in [0, 1, 15, 16, 63, 64, 65, 300, 700] {
+                let d = &data[..len];
+                let mut want = Vec::new();
+                let _ = for_each_mark::<()>(d, prev, |i, lf| {
+                    if !lf {
+                        want.push(i);
+                    }
+                    Ok(())
+                });
+                let mut got = Vec::new();
+                let _ = for_each_dot::<()>(d, prev, |i| {
+                    got.push(i);
+                    Ok(())
+                });
+                assert_eq!(got, want, "len {len} prev {prev}");
+            }
+        }
     }
 
     #[test]

@@ -19,12 +19,16 @@
 
 use std::io::{self, Write};
 
-use crate::sys::mem::{for_each_mark, memchr};
+use crate::sys::mem::{for_each_dot, for_each_mark, memchr};
 
 #[inline]
 fn is_line_end(b: u8) -> bool {
     b == b'\n' || b == b'\r'
 }
+
+/// Up to this many bytes, dots are found one by one with memchr rather
+/// than by the vectorised scan (whose setup and tail cost more on short text).
+const SHORT: usize = 512;
 
 /// Streaming stuffer: remembers across calls whether the next byte starts a
 /// line.
@@ -57,13 +61,35 @@ impl Stuffer {
         let Some(&last) = data.last() else {
             return Ok(());
         };
-        if memchr(b'.', data).is_none() {
-            // No dot at all (most header lines): nothing to stuff.
-            out.write_all(data)?;
-            self.at_line_start = is_line_end(last);
-            return Ok(());
+        let mut run = 0;
+        if data.len() <= SHORT {
+            // Short text (header lines): look at each dot, by memchr.
+            let mut from = 0;
+            while let Some(off) = memchr(b'.', data.get(from..).unwrap_or_default()) {
+                let i = from + off;
+                let stuff = match i.checked_sub(1) {
+                    Some(p) => data.get(p).is_some_and(|&b| is_line_end(b)),
+                    None => self.at_line_start,
+                };
+                if stuff {
+                    out.write_all(data.get(run..i).unwrap_or_default())?;
+                    out.write_all(b".")?;
+                    run = i;
+                }
+                from = i + 1;
+            }
+        } else {
+            for_each_dot(data, self.at_line_start, |i| {
+                out.write_all(data.get(run..i).unwrap_or_default())?;
+                out.write_all(b".")?;
+                // The dot itself goes out with the next run.
+                run = i;
+                Ok::<(), io::Error>(())
+            })?;
         }
-        self.write_with_lf(out, data, |_| {})
+        out.write_all(data.get(run..).unwrap_or_default())?;
+        self.at_line_start = is_line_end(last);
+        Ok(())
     }
 
     /// Like [`Stuffer::write`], and reports the index in `data` of every LF

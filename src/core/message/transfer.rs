@@ -424,6 +424,16 @@ impl Body {
         out: &mut DataOut<'_, W>,
         pending: &mut Pending,
     ) -> Result<(), TransferError> {
+        if !pending.events {
+            // Nobody wants the line lengths: stuff, and only note whether a
+            // line ended (for the errno rule) and how the last one stands.
+            out.stuffer.write(out.out, data)?;
+            if self.lines.skim(data) {
+                // libESMTP clears errno after each body line.
+                self.errno = 0;
+            }
+            return Ok(());
+        }
         // One pass: dot-stuff into the output and measure the lines.
         let lines = &mut self.lines;
         let mut any = false;

@@ -270,7 +270,7 @@ impl<'s> Engine<'s> {
     pub fn quit(&mut self, hooks: &mut dyn SessionHooks) {
         if self.expect.is_empty() {
             self.conn
-                .queue_command(&crate::core::commands::quit(), hooks);
+                .queue_command(crate::core::commands::quit(), hooks);
         }
         self.conn.flush(hooks);
         if let Err(failure) = self.read_reply(hooks, None) {

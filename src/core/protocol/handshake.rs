@@ -158,7 +158,7 @@ fn starttls(
     hooks: &mut dyn SessionHooks,
     security: &mut dyn SecuritySteps,
 ) -> Result<(), Stop> {
-    e.conn.queue_command(&commands::starttls(), hooks);
+    e.conn.queue_command(commands::starttls(), hooks);
     e.conn.flush(hooks);
     let code = read_internal(e, hooks)?.code;
     match code / 100 {

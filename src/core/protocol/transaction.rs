@@ -51,7 +51,7 @@ pub(crate) fn run(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<()
     let mut need_rset = false;
     while let Some(message) = current {
         if need_rset {
-            e.send(&commands::rset(), Expect::Rset, hooks);
+            e.send(commands::rset(), Expect::Rset, hooks);
             if !e.pipelining() {
                 e.wait_all(hooks)?;
             }
@@ -60,7 +60,7 @@ pub(crate) fn run(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<()
         need_rset = !clean;
         current = next_pending(e, message + 1);
     }
-    e.send(&commands::quit(), Expect::Quit, hooks);
+    e.send(commands::quit(), Expect::Quit, hooks);
     e.wait_all(hooks)
 }
 
@@ -113,7 +113,7 @@ fn transaction(
     let session = e.session;
     let msg = &session.messages[message];
     if e.has(ExtSet::XUSR) {
-        e.send(&commands::xusr(), Expect::Xusr, hooks);
+        e.send(commands::xusr(), Expect::Xusr, hooks);
         e.wait_all(hooks)?;
     }
     let by_time = deliver_by_time(e, hooks, msg);
@@ -163,7 +163,7 @@ fn transaction(
 fn data(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks, message: usize) -> Result<bool, Stop> {
     let session = e.session;
     e.conn.set_timeout(session.timeouts.data);
-    e.send(&commands::data(), Expect::Data(message), hooks);
+    e.send(commands::data(), Expect::Data(message), hooks);
     e.wait_all(hooks)?;
     match e.attempt.data_code / 100 {
         3 => {}

@@ -31,6 +31,9 @@ pub const CONTENT_BLOCK: usize = 64 * 1024;
 /// Content at least this large is written straight from the caller's
 /// buffer instead of being copied into the write buffer (BDAT chunks).
 const ZERO_COPY_MIN: usize = 16 * 1024;
+/// Bytes of a directly written content run kept in the buffer to go out
+/// with what follows.
+const HOLD_BACK: usize = 2048;
 /// Bytes asked for per read (libESMTP's read buffer).
 const READ_CHUNK: usize = 2048;
 
@@ -556,7 +559,11 @@ fn send_all(
     timeout_ms: i64,
 ) -> bool {
     let mut bufs = [IoSlice::new(head), IoSlice::new(tail)];
-    let mut slices: &mut [IoSlice<'_>] = &mut bufs;
+    let mut slices: &mut [IoSlice<'_>] = if tail.is_empty() {
+        &mut bufs[..1]
+    } else {
+        &mut bufs
+    };
     IoSlice::advance_slices(&mut slices, 0);
     let mut nowait = true;
     while !slices.is_empty() {
@@ -591,6 +598,15 @@ pub struct ContentWriter<'a> {
 
 impl Write for ContentWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.len() >= ZERO_COPY_MIN && !self.conn.monitor_attached {
+            // A long run: written straight from the caller's buffer, after
+            // what is buffered; its last bytes are kept back so that the
+            // terminator (or whatever follows) never goes out alone.
+            let split = buf.len() - HOLD_BACK;
+            self.conn.write_out(&buf[..split]);
+            self.conn.write_buf.extend_from_slice(&buf[split..]);
+            return Ok(buf.len());
+        }
         self.conn.write_buf.extend_from_slice(buf);
         if self.conn.write_buf.len() >= CONTENT_BLOCK {
             self.conn.write_raw();

@@ -194,25 +194,39 @@ pub fn notify_value(flags: i32) -> Option<String> {
 
 /// `RCPT TO:<mailbox>`, with NOTIFY and ORCPT when `dsn` (the server listed DSN).
 pub fn rcpt(mailbox: &str, notify: i32, orcpt: Option<(&str, &str)>, dsn: bool) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(mailbox.len() + 16);
+    rcpt_into(&mut out, mailbox, notify, orcpt, dsn)?;
+    Ok(out)
+}
+
+/// [`rcpt`] appended to `out` (a buffer reused from one recipient to the next).
+pub fn rcpt_into(
+    out: &mut Vec<u8>,
+    mailbox: &str,
+    notify: i32,
+    orcpt: Option<(&str, &str)>,
+    dsn: bool,
+) -> Result<()> {
     check_wire_safe(mailbox)?;
-    let mut text = String::with_capacity(mailbox.len() + 16);
-    text.push_str("RCPT TO:<");
-    text.push_str(mailbox);
-    text.push('>');
+    out.extend_from_slice(b"RCPT TO:<");
+    out.extend_from_slice(mailbox.as_bytes());
+    out.push(b'>');
     if dsn {
         if let Some(value) = notify_value(notify) {
-            text.push_str(" NOTIFY=");
-            text.push_str(&value);
+            out.extend_from_slice(b" NOTIFY=");
+            out.extend_from_slice(value.as_bytes());
         }
         if let Some((addr_type, address)) = orcpt {
             check_wire_safe(addr_type)?;
-            text.push_str(&format!(" ORCPT={addr_type};{}", xtext(address.as_bytes())));
+            out.extend_from_slice(b" ORCPT=");
+            out.extend_from_slice(addr_type.as_bytes());
+            out.push(b';');
+            out.extend_from_slice(xtext(address.as_bytes()).as_bytes());
         }
     }
     // Every part is checked or generated: no CR, LF or NUL.
-    let mut out = text.into_bytes();
     out.extend_from_slice(b"\r\n");
-    Ok(out)
+    Ok(())
 }
 
 /// `AUTH <mechanism>[ <initial response>]` (the response already encoded).

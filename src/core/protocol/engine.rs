@@ -138,16 +138,40 @@ impl<'s> Engine<'s> {
         hooks: &mut dyn SessionHooks,
         slot: Option<&StatusCell>,
     ) -> Result<Status, Stop> {
+        let status = self.read_status(hooks, slot)?;
+        if let Some(slot) = slot {
+            slot.set(status.clone());
+        }
+        Ok(status)
+    }
+
+    /// [`Engine::read_into`] for callers that only need the code: the
+    /// status moves into `slot` without a copy.
+    pub fn read_code_into(
+        &mut self,
+        hooks: &mut dyn SessionHooks,
+        slot: Option<&StatusCell>,
+    ) -> Result<i32, Stop> {
+        let status = self.read_status(hooks, slot)?;
+        let code = status.code;
+        if let Some(slot) = slot {
+            slot.set(status);
+        }
+        Ok(code)
+    }
+
+    /// Clears `slot` and reads a reply; on failure `slot` keeps what was
+    /// parsed and the error is recorded.
+    fn read_status(
+        &mut self,
+        hooks: &mut dyn SessionHooks,
+        slot: Option<&StatusCell>,
+    ) -> Result<Status, Stop> {
         if let Some(slot) = slot {
             slot.reset();
         }
         match self.read_reply(hooks, None) {
-            Ok(status) => {
-                if let Some(slot) = slot {
-                    slot.set(status.clone());
-                }
-                Ok(status)
-            }
+            Ok(status) => Ok(status),
             Err(failure) => {
                 if let Some(slot) = slot {
                     slot.set(failure.partial);
@@ -216,13 +240,13 @@ impl<'s> Engine<'s> {
             self.expect.clear();
             return Ok(());
         }
-        let status = self.read_into(hooks, self.slot(expect))?;
-        let class = status.code / 100;
+        let code = self.read_code_into(hooks, self.slot(expect))?;
+        let class = code / 100;
         match expect {
             Expect::Etrn(node) => hooks.event(Event::EtrnStatus { node }, None),
             Expect::Rset | Expect::Xusr | Expect::Quit => {}
             Expect::Mail(message) => {
-                self.attempt.mail_code = status.code;
+                self.attempt.mail_code = code;
                 if class == 2 {
                     self.attempt.accepted = 0;
                     self.attempt.failed = 0;
@@ -242,13 +266,13 @@ impl<'s> Engine<'s> {
                 }
                 hooks.event(Event::RcptStatus { message, recipient }, None);
             }
-            Expect::Data(_) => self.attempt.data_code = status.code,
-            Expect::DataEnd(_) => self.attempt.final_code = status.code,
+            Expect::Data(_) => self.attempt.data_code = code,
+            Expect::DataEnd(_) => self.attempt.final_code = code,
             Expect::Bdat(_) => {
                 if class != 2 && self.attempt.bdat_failure.is_none() {
-                    self.attempt.bdat_failure = Some(status.code);
+                    self.attempt.bdat_failure = Some(code);
                 }
-                self.attempt.final_code = status.code;
+                self.attempt.final_code = code;
             }
         }
         Ok(())

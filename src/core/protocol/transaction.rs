@@ -132,11 +132,14 @@ fn transaction(
         .filter(|&r| !msg.recipients[r].complete.get())
         .collect();
     let dsn = e.has(ExtSet::DSN);
+    let mut command = Vec::new();
     for &r in &pending {
         let rcpt = &msg.recipients[r];
         let orcpt = rcpt.orcpt.as_ref().map(|(t, a)| (t.as_str(), a.as_str()));
         let notify = if dsn { rcpt.notify } else { NOTIFY_NOTSET };
-        let command = commands::rcpt(&rcpt.mailbox, notify, orcpt, dsn).map_err(Stop::Abort)?;
+        command.clear();
+        commands::rcpt_into(&mut command, &rcpt.mailbox, notify, orcpt, dsn)
+            .map_err(Stop::Abort)?;
         e.send(&command, Expect::Rcpt(message, r), hooks);
         if !e.pipelining() {
             e.wait_all(hooks)?;

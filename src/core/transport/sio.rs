@@ -597,6 +597,13 @@ pub struct ContentWriter<'a> {
 }
 
 impl Write for ContentWriter<'_> {
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // `write` always takes everything.
+        self.write(buf).map(|_| ())
+    }
+
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.len() >= ZERO_COPY_MIN && !self.conn.monitor_attached {
             // A long run: written straight from the caller's buffer, after

@@ -62,6 +62,7 @@ impl StatusMirror {
                 } else {
                     // A NUL from the server would end the C string anyway.
                     let end = memchr(0, &s.text).unwrap_or(s.text.len());
+                    text.reserve(end + 1);
                     text.extend_from_slice(&s.text[..end]);
                     text.push(0);
                     text.as_ptr().cast::<c_char>()

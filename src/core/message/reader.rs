@@ -95,7 +95,8 @@ fn find_crlf(window: &[u8], prev_cr: bool) -> Option<usize> {
 impl HeaderAssembler {
     pub fn new() -> HeaderAssembler {
         HeaderAssembler {
-            unit: Vec::new(),
+            // Room for a typical header line: no regrowth per message.
+            unit: Vec::with_capacity(256),
             total: 0,
             line_len: 0,
             last_cr: false,

@@ -138,6 +138,10 @@ impl Pending {
     }
 
     fn unit(&mut self, len: usize, shown: &[u8]) {
+        if !self.events && !self.monitor {
+            // Its event would reach nobody and nobody wants the text.
+            return;
+        }
         let shown = if self.monitor {
             let start = self.text.len();
             self.text.extend_from_slice(shown);

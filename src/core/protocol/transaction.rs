@@ -132,7 +132,7 @@ fn transaction(
         .filter(|&r| !msg.recipients[r].complete.get())
         .collect();
     let dsn = e.has(ExtSet::DSN);
-    let mut command = Vec::new();
+    let mut command = Vec::with_capacity(64);
     for &r in &pending {
         let rcpt = &msg.recipients[r];
         let orcpt = rcpt.orcpt.as_ref().map(|(t, a)| (t.as_str(), a.as_str()));

@@ -194,6 +194,62 @@ def main():
     return 0
 
 
+def evaluate_targets(rows, instr, rss):
+    """Each issue-9 target with what this run measured and whether it is met."""
+    ratio = {name: r for name, _, _, _, r in rows}
+    rate = {name: ours for name, _, _, ours, _ in rows}
+    iratio = {label: r for label, _, _, r in instr}
+    iours = {label: ours for label, _, ours, _ in instr}
+    out = []
+
+    def add(target, key, value, met, fmt):
+        if key is not None:
+            out.append((target, fmt.format(value), met))
+
+    def r(name):
+        return ratio.get(name)
+
+    for name, want in (("big DATA 50 MiB", 4), ("big DATA 500 MiB", 4), ("big DATA 50 MiB dots", 4),
+                       ("big DATA 500 MiB dots", 4)):
+        if r(name) is not None:
+            add(f"{name}: >= {want}x libESMTP MiB/s", name, r(name), r(name) >= want, "{:.2f}x")
+    for size in ("50", "500"):
+        plain, dots = rate.get(f"big DATA {size} MiB"), rate.get(f"big DATA {size} MiB dots")
+        if plain and dots:
+            add(f"big DATA {size} MiB: dot-heavy within 10 % of plain", size, dots / plain,
+                dots >= 0.9 * plain, "{:.2f} of plain")
+    per_mib = iours.get("instructions per MiB through DATA")
+    if per_mib:
+        add("DATA: <= 2 instructions per byte", per_mib, per_mib / 1048576, per_mib <= 2 * 1048576,
+            "{:.2f} per byte")
+    if r("big BDAT 50 MiB") is not None:
+        add("big BDAT 50 MiB: >= 2x libESMTP", 1, r("big BDAT 50 MiB"), r("big BDAT 50 MiB") >= 2,
+            "{:.2f}x")
+    if r("many 2 KiB x2000") is not None:
+        add("2 KiB messages: >= 500x libESMTP msgs/s (no delayed-ACK stall)", 1, r("many 2 KiB x2000"),
+            r("many 2 KiB x2000") >= 500, "{:.0f}x")
+    if r("many 10 KiB x2000") is not None:
+        add("10 KiB messages: no delayed-ACK stall (>= 500x, as at 2 KiB)", 1, r("many 10 KiB x2000"),
+            r("many 10 KiB x2000") >= 500, "{:.0f}x")
+    if r("many 1 KiB x5000") is not None:
+        add("1 KiB messages: >= 1.5x msgs/s", 1, r("many 1 KiB x5000"), r("many 1 KiB x5000") >= 1.5,
+            "{:.2f}x")
+    ir = iratio.get("instructions per 1 KiB message")
+    if ir is not None:
+        add("1 KiB messages: <= 0.3x instructions per message", 1, ir, ir <= 0.3, "{:.2f}x")
+    for name, label, what in (("rcpts x100000", "instructions per recipient", "recipients"),
+                              ("sessions x1000", "instructions per session", "sessions")):
+        if r(name) is not None:
+            add(f"{what}: >= 1.5x per second", 1, r(name), r(name) >= 1.5, "{:.2f}x")
+        if iratio.get(label) is not None:
+            add(f"{what}: fewer instructions", 1, iratio[label], iratio[label] < 1, "{:.3f}x")
+    r50, r500 = rss.get(("big DATA 50 MiB", "ours")), rss.get(("big DATA 500 MiB", "ours"))
+    if r50 and r500:
+        add("peak RSS at 500 MiB <= 1.1x at 50 MiB", 1, r500 / r50, r500 <= 1.1 * r50, "{:.2f}x")
+        add("peak RSS <= 8 MiB", 1, max(r50, r500) / 1024, max(r50, r500) <= 8192, "{:.1f} MiB")
+    return out
+
+
 def write_report(rows, instr, rss):
     cpu = "unknown"
     try:
@@ -228,6 +284,9 @@ def write_report(rows, instr, rss):
     for name, _, _, _, _ in rows:
         if (name, "ours") in rss:
             lines.append(f"| {name} | {rss[(name, 'ref')]:.0f} | {rss[(name, 'ours')]:.0f} |")
+    lines += ["", "## Targets (issue 9)", "", "| target | measured | met |", "|---|---|---|"]
+    for target, measured, met in evaluate_targets(rows, instr, rss):
+        lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     lines += ["", "Reproduce: `make bench` (needs Debian's libesmtp6 and valgrind)."]
     with open(os.path.join(TOP, "docs", "performance.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -1,4 +1,7 @@
 //! The C ABI of libESMTP 1.1: the only place with `extern "C"`.
+#![allow(non_camel_case_types)]
+// c_long and c_ulong are 32 bits on some targets: keep the conversions.
+#![allow(clippy::useless_conversion)]
 
 #[macro_use]
 pub mod macros;

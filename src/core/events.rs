@@ -12,14 +12,26 @@ use openssl::ssl::SslRef;
 #[derive(Debug)]
 pub enum Event<'a> {
     Connect,
-    MailStatus { message: usize },
-    RcptStatus { message: usize, recipient: usize },
-    MessageData { message: usize, len: usize },
-    MessageSent { message: usize },
+    MailStatus {
+        message: usize,
+    },
+    RcptStatus {
+        message: usize,
+        recipient: usize,
+    },
+    MessageData {
+        message: usize,
+        len: usize,
+    },
+    MessageSent {
+        message: usize,
+    },
     Disconnect,
     /// Out-parameter `quit_now`, preset 0.
     SyntaxWarning,
-    EtrnStatus { node: usize },
+    EtrnStatus {
+        node: usize,
+    },
     /// Out-parameter `quit_now`, preset 0.
     ExtnaDsn,
     /// No out-parameter: the session always quits.
@@ -33,16 +45,30 @@ pub enum Event<'a> {
     /// No out-parameter: the session always quits.
     ExtnaBinarymime,
     /// `long shortfall`; out-parameter `adjust`, preset 0.
-    DeliverByExpired { shortfall: i64 },
+    DeliverByExpired {
+        shortfall: i64,
+    },
     /// `int bits`; out-parameter `ok`.
-    WeakCipher { bits: i32 },
-    StarttlsOk { ssl: &'a SslRef, cipher: &'a str, bits: i32 },
+    WeakCipher {
+        bits: i32,
+    },
+    StarttlsOk {
+        ssl: &'a SslRef,
+        cipher: &'a str,
+        bits: i32,
+    },
     /// `long verify_result`, out-parameter `ok`, `SSL *`.
-    InvalidPeerCertificate { verify_result: i64, ssl: &'a SslRef },
+    InvalidPeerCertificate {
+        verify_result: i64,
+        ssl: &'a SslRef,
+    },
     /// Out-parameter `ok`.
     NoPeerCertificate,
     /// Out-parameter `ok`, `const char *name_in_cert`, `SSL *`.
-    WrongPeerCertificate { name_in_cert: &'a str, ssl: &'a SslRef },
+    WrongPeerCertificate {
+        name_in_cert: &'a str,
+        ssl: &'a SslRef,
+    },
     /// Out-parameter `ok`.
     NoClientCertificate,
     /// One NULL pointer argument.

@@ -197,6 +197,9 @@ pub struct Session {
     pub monitor_headers: bool,
     /// The greeting's status (internal; not exposed by the C API).
     pub greeting_status: StatusCell,
+    /// The application's own TLS context (`smtp_starttls_set_ctx`); `None`
+    /// means the library builds one the first time STARTTLS is used.
+    pub tls_context: Option<openssl::ssl::SslContext>,
 }
 
 impl Session {

@@ -1,0 +1,239 @@
+/* A fast loopback SMTP sink for the benchmarks.
+ *
+ * Offers PIPELINING, 8BITMIME, SIZE and (unless -n) CHUNKING; accepts
+ * everything; un-stuffs DATA and counts what arrived so that a benchmark run
+ * that lost or corrupted data fails.  Serves connections one after another
+ * until killed; after each connection it appends one line to the stats file:
+ *   "<messages> <payload bytes> <recipients> <dot-lines>"
+ * Usage: sink -p PORTFILE -s STATSFILE [-n]   (binds 127.0.0.1, port 0) */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define INBUF (1 << 20)
+
+struct conn {
+    int fd;
+    char *in;
+    size_t len;       /* bytes in `in` */
+    char out[65536];
+    size_t outlen;
+    int chunking;
+    /* counters */
+    unsigned long long messages, payload, rcpts, dotlines;
+};
+
+static void flush_out(struct conn *c) {
+    size_t off = 0;
+    while (off < c->outlen) {
+        ssize_t n = send(c->fd, c->out + off, c->outlen - off, MSG_NOSIGNAL);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        off += (size_t)n;
+    }
+    c->outlen = 0;
+}
+
+static void reply(struct conn *c, const char *text) {
+    size_t n = strlen(text);
+    if (c->outlen + n > sizeof c->out)
+        flush_out(c);
+    memcpy(c->out + c->outlen, text, n);
+    c->outlen += n;
+}
+
+/* Reads more input; returns 0 on EOF/error.  Replies are flushed first when
+ * no complete input is pending, so pipelined commands get batched replies. */
+static int fill(struct conn *c) {
+    if (c->outlen)
+        flush_out(c);
+    if (c->len == INBUF)
+        return 0;
+    ssize_t n;
+    do
+        n = recv(c->fd, c->in + c->len, INBUF - c->len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return 0;
+    c->len += (size_t)n;
+    return 1;
+}
+
+static void consume(struct conn *c, size_t n) {
+    memmove(c->in, c->in + n, c->len - n);
+    c->len -= n;
+}
+
+/* Next command line (without CRLF) into `line`; 0 on EOF. */
+static int next_line(struct conn *c, char *line, size_t cap) {
+    for (;;) {
+        char *eol = memmem(c->in, c->len, "\r\n", 2);
+        if (eol) {
+            size_t n = (size_t)(eol - c->in);
+            size_t k = n < cap - 1 ? n : cap - 1;
+            memcpy(line, c->in, k);
+            line[k] = 0;
+            consume(c, n + 2);
+            return 1;
+        }
+        if (!fill(c))
+            return 0;
+    }
+}
+
+/* DATA body: un-stuff and count until CRLF.CRLF (the body starts at a line
+ * start). */
+static int read_data(struct conn *c) {
+    int at_line_start = 1;
+    for (;;) {
+        size_t i = 0;
+        while (i < c->len) {
+            if (at_line_start) {
+                if (c->in[i] == '.') {
+                    if (i + 1 >= c->len)
+                        break; /* need more to decide */
+                    if (c->in[i + 1] == '\r') {
+                        if (i + 2 >= c->len)
+                            break;
+                        if (c->in[i + 2] == '\n') {
+                            consume(c, i + 3);
+                            return 1;
+                        }
+                    }
+                    c->dotlines++;
+                    i++; /* drop the stuffing dot */
+                }
+                at_line_start = 0;
+            }
+            char *nl = memchr(c->in + i, '\n', c->len - i);
+            if (!nl) {
+                c->payload += c->len - i;
+                i = c->len;
+                break;
+            }
+            size_t end = (size_t)(nl - c->in) + 1;
+            c->payload += end - i;
+            at_line_start = 1; /* bare LF counts too: stuffing applies after any LF */
+            i = end;
+        }
+        consume(c, i);
+        if (!fill(c))
+            return 0;
+    }
+}
+
+static int read_bdat(struct conn *c, unsigned long long size) {
+    while (size > 0) {
+        if (c->len == 0 && !fill(c))
+            return 0;
+        size_t n = c->len < size ? c->len : (size_t)size;
+        c->payload += n;
+        consume(c, n);
+        size -= n;
+    }
+    return 1;
+}
+
+static void serve(int fd, int chunking, FILE *stats) {
+    struct conn c = {.fd = fd, .chunking = chunking};
+    c.in = malloc(INBUF);
+    char line[2048];
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    reply(&c, "220 sink ESMTP\r\n");
+    while (next_line(&c, line, sizeof line)) {
+        if (!strncasecmp(line, "EHLO", 4)) {
+            reply(&c, "250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 0\r\n");
+            if (chunking)
+                reply(&c, "250-CHUNKING\r\n250-BINARYMIME\r\n");
+            reply(&c, "250 ENHANCEDSTATUSCODES\r\n");
+        } else if (!strncasecmp(line, "HELO", 4)) {
+            reply(&c, "250 sink\r\n");
+        } else if (!strncasecmp(line, "MAIL", 4)) {
+            reply(&c, "250 2.1.0 ok\r\n");
+        } else if (!strncasecmp(line, "RCPT", 4)) {
+            c.rcpts++;
+            reply(&c, "250 2.1.5 ok\r\n");
+        } else if (!strncasecmp(line, "DATA", 4)) {
+            reply(&c, "354 go\r\n");
+            if (!read_data(&c))
+                break;
+            c.messages++;
+            reply(&c, "250 2.0.0 queued\r\n");
+        } else if (!strncasecmp(line, "BDAT", 4)) {
+            char *end;
+            unsigned long long size = strtoull(line + 5, &end, 10);
+            int last = strstr(end, "LAST") != NULL;
+            if (!read_bdat(&c, size))
+                break;
+            if (last)
+                c.messages++;
+            reply(&c, last ? "250 2.0.0 queued\r\n" : "250 2.0.0 chunk ok\r\n");
+        } else if (!strncasecmp(line, "RSET", 4) || !strncasecmp(line, "NOOP", 4)) {
+            reply(&c, "250 2.0.0 ok\r\n");
+        } else if (!strncasecmp(line, "QUIT", 4)) {
+            reply(&c, "221 2.0.0 bye\r\n");
+            flush_out(&c);
+            break;
+        } else {
+            reply(&c, "500 5.5.2 what\r\n");
+        }
+    }
+    flush_out(&c);
+    fprintf(stats, "%llu %llu %llu %llu\n", c.messages, c.payload, c.rcpts, c.dotlines);
+    fflush(stats);
+    free(c.in);
+    close(fd);
+}
+
+int main(int argc, char **argv) {
+    const char *portfile = NULL, *statsfile = NULL;
+    int chunking = 1, opt;
+    while ((opt = getopt(argc, argv, "p:s:n")) != -1) {
+        if (opt == 'p')
+            portfile = optarg;
+        else if (opt == 's')
+            statsfile = optarg;
+        else if (opt == 'n')
+            chunking = 0;
+    }
+    if (!portfile || !statsfile) {
+        fprintf(stderr, "usage: sink -p PORTFILE -s STATSFILE [-n]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(ls, (struct sockaddr *)&sa, sizeof sa) || listen(ls, 64)) {
+        perror("sink: bind/listen");
+        return 1;
+    }
+    socklen_t sl = sizeof sa;
+    getsockname(ls, (struct sockaddr *)&sa, &sl);
+    FILE *pf = fopen(portfile, "w"), *stats = fopen(statsfile, "a");
+    if (!pf || !stats)
+        return 1;
+    fprintf(pf, "%d\n", ntohs(sa.sin_port));
+    fclose(pf);
+    for (;;) {
+        int fd = accept(ls, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1;
+        }
+        serve(fd, chunking, stats);
+    }
+}

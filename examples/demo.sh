@@ -20,6 +20,8 @@ INC=${ESMTP_INCLUDE_DIR:-}
 if [[ -z $INC ]]; then
     if [[ -e $REPO/include/libesmtp.h ]]; then INC=$REPO/include; else INC=/usr/include; fi
 fi
+# CC may carry arguments ("ccache gcc").
+read -ra CCV <<<"${CC:-cc}"
 PY=python3
 [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
 
@@ -31,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${CC:-cc}" -Wall -Wextra -Werror -std=c11 -I"$INC" -o "$WORK/sendmail-lite" \
+"${CCV[@]}" -Wall -Wextra -Werror -std=c11 -I"$INC" -o "$WORK/sendmail-lite" \
     "$HERE/sendmail-lite.c" "$LIB/libesmtp.so.6" -Wl,--disable-new-dtags,-rpath,"$LIB"
 
 "$PY" "$HERE/demo_server.py" --port-file "$WORK/port" --timeout 30 >"$WORK/server.out" 2>&1 &

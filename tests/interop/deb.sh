@@ -156,7 +156,7 @@ fi
 flags=$(pkg-config --cflags --libs libesmtp-1.0 2>/dev/null || true)
 read -ra flagv <<<"$flags"
 if [[ -n $flags ]] &&
-    "${CC:-cc}" -Wall -Wextra -Werror -o "$WORK/sendmail-lite" "$REPO_DIR/examples/sendmail-lite.c" \
+    "${CCV[@]}" -Wall -Wextra -Werror -o "$WORK/sendmail-lite" "$REPO_DIR/examples/sendmail-lite.c" \
         "${flagv[@]}" 2>"$WORK/cc.log" &&
     [[ $(realpath "$(ldd "$WORK/sendmail-lite" | awk '$1 == "libesmtp.so.6" {print $3}')") == \
         "$(realpath $MA/libesmtp.so.6)" ]]; then

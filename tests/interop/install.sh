@@ -89,7 +89,7 @@ C
 # on LD_LIBRARY_PATH (pkg-config adds no rpath).
 read -ra cflagv <<<"$CFLAGS_PC"
 read -ra libv <<<"$LIBS_PC"
-if "${CC:-cc}" -Wall -Wextra -Werror -std=c11 "${cflagv[@]}" -o "$WORK/probe" "$WORK/probe.c" \
+if "${CCV[@]}" -Wall -Wextra -Werror -std=c11 "${cflagv[@]}" -o "$WORK/probe" "$WORK/probe.c" \
     "${libv[@]}" 2>"$WORK/cc.log"; then
     out=$(LD_LIBRARY_PATH="$P/lib" "$WORK/probe" 2>&1 || true)
     if [[ $out == *"lib $(realpath "$P/lib/libesmtp.so.6.2.0")" ]]; then
@@ -106,7 +106,7 @@ fi
 STATIC_LIBS=$(pkg-config --static --libs libesmtp-1.0 2>/dev/null || true)
 if [[ -n $STATIC_LIBS ]]; then
     read -ra slibv <<<"${STATIC_LIBS//-lesmtp/$P/lib/libesmtp.a}"
-    if "${CC:-cc}" -Wall -Wextra -Werror -std=c11 "${cflagv[@]}" -o "$WORK/probe-static" "$WORK/probe.c" \
+    if "${CCV[@]}" -Wall -Wextra -Werror -std=c11 "${cflagv[@]}" -o "$WORK/probe-static" "$WORK/probe.c" \
         "${slibv[@]}" 2>"$WORK/cc-static.log"; then
         out=$("$WORK/probe-static" 2>&1 || true)
         if [[ $out == *"lib static" ]] && ! ldd "$WORK/probe-static" | grep -q libesmtp; then

@@ -4,7 +4,8 @@
 INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$INTEROP_DIR/../.." && pwd)
 PY=/usr/bin/python3
-CC=${CC:-cc}
+# CC may carry arguments ("ccache gcc").
+read -ra CCV <<<"${CC:-cc}"
 PASS=0
 FAIL=0
 SKIP=0
@@ -56,7 +57,7 @@ resolve_lib() {
 build_c() {
     local out=$1
     shift
-    "$CC" -Wall -Wextra -Werror -std=c11 -I"$ESMTP_INCLUDE_DIR" -o "$out" "$@" \
+    "${CCV[@]}" -Wall -Wextra -Werror -std=c11 -I"$ESMTP_INCLUDE_DIR" -o "$out" "$@" \
         "$ESMTP_LIB_DIR/libesmtp.so.6" -Wl,--disable-new-dtags,-rpath,"$ESMTP_LIB_DIR"
 }
 

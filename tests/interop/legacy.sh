@@ -109,8 +109,9 @@ esmtp_case() {
     pid=$!
     BG+=("$pid")
     # esmtp's "timeout" parent is $pid; the esmtp process is its child, blocked
-    # opening/reading the FIFO once we open it for writing below.
-    exec {wfd}>"$fifo"
+    # reading the FIFO.  Opened read-write so that neither side can block on
+    # open, and a dead esmtp cannot SIGPIPE us.
+    exec {wfd}<>"$fifo"
     maps=""
     for ((i = 0; i < 40; i++)); do
         local child
@@ -120,15 +121,17 @@ esmtp_case() {
             maps=$(sort -u <<<"$maps")
             break
         fi
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.25
     done
-    cat "$WORK/$name.eml" >&"$wfd"
+    { cat "$WORK/$name.eml" >&"$wfd"; } 2>/dev/null || true
     exec {wfd}>&-
     wait "$pid" || rc=$?
 
     local ok=1
     if [[ $maps != "$EXPECTED_LIB" ]]; then
         fail "$name: /proc/PID/maps shows '${maps//$'\n'/ }', expected only $EXPECTED_LIB"
+        sed 's/^/     /' "$WORK/$name.out" | tail -n 5
         ok=0
     fi
     local ld

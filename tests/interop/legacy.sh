@@ -104,7 +104,7 @@ esmtp_case() {
     fifo=$WORK/$name.fifo
     mkfifo "$fifo"
     env "${envv[@]}" LD_DEBUG=libs LD_DEBUG_OUTPUT="$WORK/$name.lddebug" \
-        timeout 60 "$ESMTP_BIN" -C "$conf" -v -X "$WORK/$name.xlog" \
+        timeout 30 "$ESMTP_BIN" -C "$conf" -v -X "$WORK/$name.xlog" \
         -f carol@interop.test alice@interop.test <"$fifo" >"$WORK/$name.out" 2>&1 &
     pid=$!
     BG+=("$pid")

@@ -7,7 +7,8 @@
 #
 # Env: ESMTP_LIB_DIR (library dir, default build/lib), ESMTP_INCLUDE_DIR
 # (headers, default include/ or /usr/include), INTEROP_KEEP=1 keeps the work
-# directory.  Postfix cases need root and the postfix package (else SKIP).
+# directory, SEND_TIMEOUT (60 s per send), TLS_TIMEOUT (30 s per TLS send),
+# RUN_BUDGET (600 s for the whole run; later sends fail at once).  Postfix cases need root and the postfix package (else SKIP).
 # Prints PASS/FAIL/SKIP lines and "N passed, N failed, N skipped"; exit 1 on
 # any failure.
 set -euo pipefail
@@ -42,10 +43,17 @@ build_c "$SENDER" "$INTEROP_DIR/sender.c"
 
 # send NAME ARGS...: run the sender (bounded), output in $WORK/NAME.out.
 # Returns the sender's exit status; a wrong library is a FAIL of its own.
+# A hanging library must not eat CI's 30 minutes: past RUN_BUDGET seconds
+# every remaining send fails at once.
+RUN_BUDGET=${RUN_BUDGET:-600}
 send() {
     local name=$1 rc=0
     shift
-    timeout "${SEND_TIMEOUT:-120}" "$SENDER" -v "$@" >"$WORK/$name.out" 2>&1 || rc=$?
+    if ((SECONDS > RUN_BUDGET)); then
+        fail "$name: not run, run.sh time budget (${RUN_BUDGET}s) exhausted"
+        return 99
+    fi
+    timeout "${SEND_TIMEOUT:-60}" "$SENDER" -v "$@" >"$WORK/$name.out" 2>&1 || rc=$?
     if ! check_lib "$WORK/$name.out"; then
         fail "$name: not the library under test"
         return 99

@@ -200,6 +200,10 @@ CONF
     fi
 
     # master.cf: Debian's, chroot off everywhere, the smtp listener replaced.
+    local proto
+    for proto in /etc/postfix/master.cf /usr/share/postfix/master.cf.dist /etc/postfix/master.cf.proto; do
+        [[ -r $proto ]] && break
+    done
     awk -v p1="$port" -v p2="$port_data" -v p3="$port_nopipe" '
         /^smtp[ \t]+inet[ \t]/ {
             print "127.0.0.1:" p1 " inet n - n - - smtpd"
@@ -216,7 +220,7 @@ CONF
         /^[^ \t#]/ { skip = 0; if (NF >= 8) { $5 = "n" } print; next }
         skip && /^[ \t]/ { next }
         { print }
-    ' /etc/postfix/master.cf >"$dir/master.cf"
+    ' "$proto" >"$dir/master.cf"
 
     postfix -c "$dir" check >"$dir/setup.log" 2>&1 || true
     postfix -c "$dir" post-install create-missing >>"$dir/setup.log" 2>&1 ||

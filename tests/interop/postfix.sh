@@ -15,7 +15,8 @@
 #
 # Mail for {alice,bob,carol}@interop.test is delivered by Postfix's virtual(8)
 # agent into Maildirs DIR/vmail/<name>/new/ (owned by nobody).  Any other
-# recipient in interop.test is refused at RCPT (550).
+# recipient in interop.test is refused at RCPT (550).  A message whose
+# Subject contains REJECT-ME is refused after its content (header_checks).
 #
 # Ports (DIR/env):
 #   PF_PORT          all of Postfix's defaults (PIPELINING, CHUNKING, DSN, ...)
@@ -175,6 +176,8 @@ virtual_minimum_uid = 100
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 # Sender DSN notices would go to senders' domains: keep them in the queue.
 default_transport = error:no outside delivery in the interop test
+# A message whose Subject contains REJECT-ME is refused at end of data.
+header_checks = regexp:$dir/header_checks
 message_size_limit = 52428800
 virtual_mailbox_limit = 0
 CONF
@@ -198,6 +201,8 @@ smtpd_sasl_security_options = noanonymous
 smtpd_sasl_authenticated_header = yes
 CONF
     fi
+
+    echo '/^Subject:.*REJECT-ME/ REJECT rejected by the interop header check' >"$dir/header_checks"
 
     # master.cf: Debian's, chroot off everywhere, the smtp listener replaced.
     local proto

@@ -195,6 +195,37 @@ postfix_tests() {
         else fail "pf-multi-recipient"; grep -E '^(MSG|RCPT)' "$WORK/pf-multi.out" | sed 's/^/     /'; fi
     fi
 
+    # Three messages in one session, the middle one refused after its
+    # content: the others are delivered intact, statuses per message.
+    local port kind
+    for port in "$PF_PORT:bdat" "$PF_PORT_DATA:data"; do
+        kind=${port#*:}
+        port=${port%%:*}
+        local name="pf-3-messages-$kind" t1 t2 t3
+        t1="m1-$RANDOM$RANDOM"; t2="REJECT-ME-$RANDOM"; t3="m3-$RANDOM$RANDOM"
+        gen_msg "$WORK/$name.1.eml" "$t1" plain
+        gen_msg "$WORK/$name.2.eml" "$t2" plain
+        gen_msg "$WORK/$name.3.eml" "$t3" dots
+        rc=0
+        send "$name" -s "localhost:$port" -f carol@interop.test -r alice@interop.test \
+            -m "$WORK/$name.1.eml" -m "$WORK/$name.2.eml" -m "$WORK/$name.3.eml" || rc=$?
+        [[ $rc -eq 99 ]] && continue
+        local codes
+        codes=$(sed -n 's/^MSG \([0-9]*\) .*/\1/p' "$WORK/$name.out" | tr '\n' ' ')
+        ok=1
+        [[ $codes =~ ^250\ 5[0-9][0-9]\ 250\ $ ]] || ok=0
+        for t in 1:"$t1" 3:"$t3"; do
+            if f=$(wait_file_with "$PF_MAILDIR_BASE/alice/new" "${t#*:}" 30); then
+                "$PY" "$INTEROP_DIR/compare.py" maildir "$WORK/$name.${t%%:*}.eml" "$f" || ok=0
+            else
+                ok=0
+            fi
+        done
+        if grep -rqF -- "$t2" "$PF_MAILDIR_BASE/alice/new"; then ok=0; fi
+        if [[ $ok == 1 ]]; then pass "$name: message statuses $codes; 1 and 3 delivered intact"
+        else fail "$name: message statuses '$codes' (want 250 5xx 250)"; fi
+    done
+
     # DSN: RET/ENVID/NOTIFY/ORCPT; Postfix answers NOTIFY=SUCCESS with a
     # delivery report to the sender (carol), which quotes ENVID and ORCPT.
     local envid="envid-$RANDOM$RANDOM"

@@ -1,10 +1,11 @@
 /* sender.c: a small libESMTP client for the interop tests.
  *
- * Sends one message file (sent as-is: use CRLF line ends) to a server and
- * prints, on stdout, one record per line:
+ * Sends message files (sent as-is: use CRLF line ends; one message per -m,
+ * all in one session) to a server and prints, on stdout, one record per line:
  *   LIB <path>                      the libesmtp.so.6 mapped into this process
  *   EV <number> <name> [details]    events
  *   C> <escaped>  / S< <escaped>    monitor: one line per callback (-v)
+ *   (per message, in order:)
  *   MAIL <code> <text>              reverse-path (MAIL FROM) status
  *   MSG <code> <text>               message transfer status
  *   RCPT <mailbox> <code> <text>    recipient status (per recipient)
@@ -30,7 +31,7 @@ struct opts {
 
 static void usage(void)
 {
-    fputs("usage: sender -s host:port -f from -r rcpt [-r rcpt ...] -m file\n"
+    fputs("usage: sender -s host:port -f from -r rcpt [-r rcpt ...] -m file [-m file ...]\n"
           "  [-v] monitor  [-8] BODY=8BITMIME  [-z size] SIZE estimate\n"
           "  [-d envid] DSN: RET=HDRS, ENVID, NOTIFY=SUCCESS,FAILURE, ORCPT\n"
           "  [-t] STARTTLS required  [-T] STARTTLS if offered\n"
@@ -187,17 +188,17 @@ static void rcpt_status_cb(smtp_recipient_t rcpt, const char *mailbox, void *arg
 
 int main(int argc, char **argv)
 {
-    const char *server = NULL, *from = NULL, *file = NULL, *envid = NULL;
-    const char *rcpts[64];
-    int nrcpt = 0, verbose = 0, eight = 0, tls = -1, opt, i, all_ok = 1;
+    const char *server = NULL, *from = NULL, *envid = NULL;
+    const char *rcpts[64], *files[16];
+    int nrcpt = 0, nfile = 0, verbose = 0, eight = 0, tls = -1, opt, i, m, all_ok = 1;
     unsigned long size = 0;
     char *auth = NULL;
     struct opts o = { NULL, NULL };
     smtp_session_t session;
-    smtp_message_t message;
+    smtp_message_t messages[16];
     auth_context_t actx = NULL;
     const smtp_status_t *st;
-    FILE *fp;
+    FILE *fps[16];
     char ebuf[128];
 
     while ((opt = getopt(argc, argv, "s:f:r:m:v8z:d:tTa:")) != -1) {
@@ -209,7 +210,11 @@ int main(int argc, char **argv)
                 usage();
             rcpts[nrcpt++] = optarg;
             break;
-        case 'm': file = optarg; break;
+        case 'm':
+            if (nfile == 16)
+                usage();
+            files[nfile++] = optarg;
+            break;
         case 'v': verbose = 1; break;
         case '8': eight = 1; break;
         case 'z': size = strtoul(optarg, NULL, 10); break;
@@ -220,22 +225,14 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (server == NULL || from == NULL || nrcpt == 0 || file == NULL)
+    if (server == NULL || from == NULL || nrcpt == 0 || nfile == 0)
         usage();
     setvbuf(stdout, NULL, _IOLBF, 0);
     print_lib();
 
-    fp = fopen(file, "rb");
-    if (fp == NULL) {
-        fprintf(stderr, "sender: %s: %s\n", file, strerror(errno));
-        return 1;
-    }
     auth_client_init();
     session = smtp_create_session();
-    message = smtp_add_message(session);
-    if (session == NULL || message == NULL || !smtp_set_server(session, server)
-        || !smtp_set_reverse_path(message, from)
-        || !smtp_set_message_fp(message, fp)
+    if (session == NULL || !smtp_set_server(session, server)
         || !smtp_set_eventcb(session, event_cb, NULL)) {
         fprintf(stderr, "sender: setup failed: %s\n",
                 smtp_strerror(smtp_errno(), ebuf, sizeof ebuf));
@@ -243,13 +240,6 @@ int main(int argc, char **argv)
     }
     if (verbose)
         smtp_set_monitorcb(session, monitor_cb, NULL, 1);
-    if (eight && !smtp_8bitmime_set_body(message, E8bitmime_8BITMIME))
-        return 1;
-    if (size > 0 && !smtp_size_set_estimate(message, size))
-        return 1;
-    if (envid != NULL && (!smtp_dsn_set_ret(message, Ret_HDRS)
-                          || !smtp_dsn_set_envid(message, envid)))
-        return 1;
     if (tls >= 0 && !smtp_starttls_enable(session, (enum starttls_option)tls))
         return 1;
     if (auth != NULL) {
@@ -264,14 +254,38 @@ int main(int argc, char **argv)
         auth_set_interact_cb(actx, interact, &o);
         smtp_auth_set_context(session, actx);
     }
-    for (i = 0; i < nrcpt; i++) {
-        smtp_recipient_t r = smtp_add_recipient(message, rcpts[i]);
-        if (r == NULL)
+
+    /* One message per -m, each to every recipient, all in one session. */
+    for (m = 0; m < nfile; m++) {
+        smtp_message_t message;
+        fps[m] = fopen(files[m], "rb");
+        if (fps[m] == NULL) {
+            fprintf(stderr, "sender: %s: %s\n", files[m], strerror(errno));
             return 1;
-        if (envid != NULL
-            && (!smtp_dsn_set_notify(r, Notify_SUCCESS | Notify_FAILURE)
-                || !smtp_dsn_set_orcpt(r, "rfc822", rcpts[i])))
+        }
+        message = messages[m] = smtp_add_message(session);
+        if (message == NULL || !smtp_set_reverse_path(message, from)
+            || !smtp_set_message_fp(message, fps[m])) {
+            fprintf(stderr, "sender: message setup failed: %s\n",
+                    smtp_strerror(smtp_errno(), ebuf, sizeof ebuf));
             return 1;
+        }
+        if (eight && !smtp_8bitmime_set_body(message, E8bitmime_8BITMIME))
+            return 1;
+        if (size > 0 && !smtp_size_set_estimate(message, size))
+            return 1;
+        if (envid != NULL && (!smtp_dsn_set_ret(message, Ret_HDRS)
+                              || !smtp_dsn_set_envid(message, envid)))
+            return 1;
+        for (i = 0; i < nrcpt; i++) {
+            smtp_recipient_t r = smtp_add_recipient(message, rcpts[i]);
+            if (r == NULL)
+                return 1;
+            if (envid != NULL
+                && (!smtp_dsn_set_notify(r, Notify_SUCCESS | Notify_FAILURE)
+                    || !smtp_dsn_set_orcpt(r, "rfc822", rcpts[i])))
+                return 1;
+        }
     }
 
     if (!smtp_start_session(session)) {
@@ -279,19 +293,22 @@ int main(int argc, char **argv)
                smtp_strerror(smtp_errno(), ebuf, sizeof ebuf));
         all_ok = 0;
     }
-    st = smtp_reverse_path_status(message);
-    print_status("MAIL", NULL, st);
-    st = smtp_message_transfer_status(message);
-    print_status("MSG", NULL, st);
-    if (st->code < 200 || st->code > 299)
-        all_ok = 0;
-    smtp_enumerate_recipients(message, rcpt_status_cb, &all_ok);
+    for (m = 0; m < nfile; m++) {
+        st = smtp_reverse_path_status(messages[m]);
+        print_status("MAIL", NULL, st);
+        st = smtp_message_transfer_status(messages[m]);
+        print_status("MSG", NULL, st);
+        if (st->code < 200 || st->code > 299)
+            all_ok = 0;
+        smtp_enumerate_recipients(messages[m], rcpt_status_cb, &all_ok);
+    }
     printf("RESULT %s\n", all_ok ? "ok" : "fail");
 
     smtp_destroy_session(session);
     if (actx != NULL)
         auth_destroy_context(actx);
     auth_client_exit();
-    fclose(fp);
+    for (m = 0; m < nfile; m++)
+        fclose(fps[m]);
     return all_ok ? 0 : 1;
 }

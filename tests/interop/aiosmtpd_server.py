@@ -42,19 +42,19 @@ class Saver:
         return "250 OK saved as %d" % n
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+def free_port(host):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.bind((host, 0))
     p = s.getsockname()[1]
     s.close()
     return p
 
 
 class MyController(Controller):
-    def __init__(self, handler, port, tls_context, auth):
+    def __init__(self, handler, host, port, tls_context, auth):
         self.tls_context_ = tls_context
         self.auth_ = auth
-        super().__init__(handler, hostname="127.0.0.1", port=port)
+        super().__init__(handler, hostname=host, port=port)
 
     def factory(self):
         kw = {}
@@ -83,6 +83,7 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--auth", help="user:password")
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1"])
     a = ap.parse_args()
 
     ctx = None
@@ -92,7 +93,7 @@ def main():
     auth = tuple(a.auth.split(":", 1)) if a.auth else None
 
     for _ in range(20):
-        c = MyController(Saver(a.outdir), free_port(), ctx, auth)
+        c = MyController(Saver(a.outdir), a.host, free_port(a.host), ctx, auth)
         try:
             c.start()
             break

@@ -371,6 +371,21 @@ aiosmtpd_tests() {
     aio_case aio-multi plain "^RCPT bob@interop.test" -r bob@interop.test -r carol@interop.test
     aio_case aio-dsn-not-offered plain "" -d envid-x
 
+    # IPv6: a server on ::1 only, reached through a name that resolves to ::1
+    # (libESMTP takes no IPv6 literals).
+    local v6name
+    v6name=${INTEROP_IPV6_NAME:-}
+    if [[ -z $v6name ]]; then
+        v6name=$(getent ahostsv6 ip6-localhost 2>/dev/null | awk '$1 == "::1" {print "ip6-localhost"; exit}' || true)
+    fi
+    if [[ -n $v6name ]] && aio_start v6 --host ::1; then
+        local save=$AIO_PORT
+        aio_case aio-ipv6 plain "^RCPT alice@interop.test" -s "$v6name:$AIO_PORT"
+        AIO_PORT=$save
+    else
+        skip "aio-ipv6: no name for ::1 (ip6-localhost) or no IPv6 loopback"
+    fi
+
     # STARTTLS + AUTH (aiosmtpd lists LOGIN PLAIN): needs a certificate.
     local tdir=$WORK/aio-tls
     mkdir -p "$tdir" "$WORK/xdg-aio/libesmtp"

@@ -146,7 +146,7 @@ queue_directory = $dir/queue
 data_directory = $dir/data
 command_directory = /usr/sbin
 daemon_directory = /usr/lib/postfix/sbin
-meta_directory = /etc/postfix
+meta_directory = $dir/meta
 shlib_directory = /usr/lib/postfix
 mail_owner = postfix
 setgid_group = postdrop
@@ -201,6 +201,15 @@ smtpd_sasl_security_options = noanonymous
 smtpd_sasl_authenticated_header = yes
 CONF
     fi
+
+    # Postfix's file list (and dynamic map list, when the package made one);
+    # a private copy so that nothing under /etc/postfix is needed or touched.
+    mkdir -p "$dir/meta"
+    local m
+    for m in postfix-files postfix-files.d dynamicmaps.cf dynamicmaps.cf.d; do
+        if [[ -e /etc/postfix/$m ]]; then cp -a "/etc/postfix/$m" "$dir/meta/"; fi
+    done
+    [[ -e $dir/meta/postfix-files ]] || die "/etc/postfix/postfix-files missing (is postfix installed?)"
 
     echo '/^Subject:.*REJECT-ME/ REJECT rejected by the interop header check' >"$dir/header_checks"
 

@@ -3,5 +3,7 @@
 //! `capi`.
 
 pub mod host;
+pub mod mem;
 pub mod resolver;
 pub mod time;
+pub mod user;

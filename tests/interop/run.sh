@@ -53,7 +53,12 @@ send() {
         fail "$name: not run, run.sh time budget (${RUN_BUDGET}s) exhausted"
         return 99
     fi
-    timeout "${SEND_TIMEOUT:-60}" "$SENDER" -v "$@" >"$WORK/$name.out" 2>&1 || rc=$?
+    local -a pre=()
+    if [[ -n ${VALGRIND_CASE:-} ]]; then
+        pre=(valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+            --log-file="$WORK/$name.valgrind")
+    fi
+    timeout "${SEND_TIMEOUT:-60}" "${pre[@]}" "$SENDER" -v "$@" >"$WORK/$name.out" 2>&1 || rc=$?
     if ! check_lib "$WORK/$name.out"; then
         fail "$name: not the library under test"
         return 99
@@ -281,6 +286,32 @@ postfix_tests() {
         XDG_CONFIG_DIR=$WORK/xdg
     else
         skip "pf-starttls: openssl missing"
+    fi
+
+    # One full session (STARTTLS on TLS 1.2, AUTH, DATA, 3 messages) under
+    # valgrind: no memory errors, no definite leaks.
+    if command -v valgrind >/dev/null && [[ $PF_TLS == 1 && $PF_AUTH == 1 ]]; then
+        local vn=pf-valgrind
+        gen_msg "$WORK/$vn.1.eml" "vg1-$RANDOM" plain
+        gen_msg "$WORK/$vn.2.eml" "vg2-$RANDOM" 8bit
+        gen_msg "$WORK/$vn.3.eml" "vg3-$RANDOM" big
+        rc=0
+        VALGRIND_CASE=1 SEND_TIMEOUT=180 send "$vn" -s "localhost:$PF_PORT_DATA" -f carol@interop.test \
+            -r alice@interop.test -r nobody@interop.test -t -a "$PF_USER:$PF_PASS" -d "vg-$RANDOM" -8 \
+            -m "$WORK/$vn.1.eml" -m "$WORK/$vn.2.eml" -m "$WORK/$vn.3.eml" || rc=$?
+        if [[ $rc -eq 97 ]]; then
+            fail "$vn: valgrind reports errors"
+            grep -E '^==[0-9]+== ' "$WORK/$vn.valgrind" | head -n 30 | sed 's/^/     /'
+        elif [[ $rc -ne 99 ]]; then
+            if [[ $(grep -c '^MSG 250 ' "$WORK/$vn.out") == 3 ]] && grep -q '^RCPT nobody@interop.test 550' "$WORK/$vn.out"; then
+                pass "$vn: TLS+AUTH+DSN session with 3 messages, valgrind clean"
+            else
+                fail "$vn: session failed under valgrind (exit $rc)"
+                grep -E '^(MAIL|MSG|RCPT|SESSION)' "$WORK/$vn.out" | sed 's/^/     /'
+            fi
+        fi
+    else
+        skip "pf-valgrind: valgrind, TLS or AUTH not available"
     fi
 
     if [[ $PF_AUTH == 1 ]]; then

@@ -296,6 +296,8 @@ postfix_tests() {
         gen_msg "$WORK/$vn.2.eml" "vg2-$RANDOM" 8bit
         gen_msg "$WORK/$vn.3.eml" "vg3-$RANDOM" big
         rc=0
+        local vmark vline
+        vmark=$(pf_log_mark)
         VALGRIND_CASE=1 SEND_TIMEOUT=180 send "$vn" -s "localhost:$PF_PORT_DATA" -f carol@interop.test \
             -r alice@interop.test -r nobody@interop.test -t -a "$PF_USER:$PF_PASS" -d "vg-$RANDOM" -8 \
             -m "$WORK/$vn.1.eml" -m "$WORK/$vn.2.eml" -m "$WORK/$vn.3.eml" || rc=$?
@@ -303,10 +305,12 @@ postfix_tests() {
             fail "$vn: valgrind reports errors"
             grep -E '^==[0-9]+== ' "$WORK/$vn.valgrind" | head -n 30 | sed 's/^/     /'
         elif [[ $rc -ne 99 ]]; then
-            if [[ $(grep -c '^MSG 250 ' "$WORK/$vn.out") == 3 ]] && grep -q '^RCPT nobody@interop.test 550' "$WORK/$vn.out"; then
+            vline=$(pf_session_line "$vmark" || true)
+            if [[ $(grep -c '^MSG 250 ' "$WORK/$vn.out") == 3 ]] && grep -q '^RCPT nobody@interop.test 550' "$WORK/$vn.out" &&
+                [[ $vline == *"starttls=1 auth=1 "* ]]; then
                 pass "$vn: TLS+AUTH+DSN session with 3 messages, valgrind clean"
             else
-                fail "$vn: session failed under valgrind (exit $rc)"
+                fail "$vn: session failed under valgrind (exit $rc): ${vline##*]: }"
                 grep -E '^(MAIL|MSG|RCPT|SESSION)' "$WORK/$vn.out" | sed 's/^/     /'
             fi
         fi

@@ -20,7 +20,7 @@ NATIVE_LIBS := -lssl -lcrypto -lpthread -ldl -lm -lc -lgcc_s
 UNDEFS     = $(foreach s,$(shell cat $(EXPORTS)),-Wl,--undefined=$(s))
 
 .PHONY: all lib cargo-build install uninstall check check-rust check-abi check-unit \
-        check-diff check-interop check-mem matrix demo bench bench-short deb clean fmt lint
+        check-tls check-diff check-interop check-mem matrix demo bench bench-short deb clean fmt lint
 
 all: lib
 
@@ -67,7 +67,7 @@ uninstall:
 
 # ---- tests ---------------------------------------------------------------
 
-check: lib check-rust check-abi check-unit check-diff check-interop bench-short
+check: lib check-rust check-abi check-unit check-tls check-diff check-interop bench-short
 	@echo "make check: all suites passed"
 
 check-rust:
@@ -79,6 +79,9 @@ check-abi: lib
 check-unit: lib
 	bash capi-tests/unit/run.sh $(CURDIR)/$(LIBOUT)
 	bash capi-tests/auth/run.sh $(CURDIR)/$(LIBOUT)
+
+check-tls: lib
+	bash capi-tests/tls/run.sh $(CURDIR)/$(LIBOUT)
 
 check-diff: lib
 	LIB_UNDER_TEST=$(CURDIR)/$(LIBOUT) INCLUDE_UNDER_TEST=$(CURDIR)/include \

@@ -267,7 +267,10 @@ pub unsafe extern "C" fn smtp_start_session(session: *mut smtp_session) -> c_int
         // SAFETY: `session` is valid (checked above) and outlives the hooks.
         let mut hooks = unsafe { CHooks::new(session) };
         let shared: &smtp_session = s;
-        let outcome = crate::core::protocol::run(&shared.core, &hostname, &mut hooks);
+        let mut auth = SessionAuth { session: shared };
+        let mut security = crate::core::protocol::security::StandardSecurity::new(Some(&mut auth));
+        let outcome =
+            crate::core::protocol::run_with(&shared.core, &hostname, &mut hooks, &mut security);
         shared.running.set(false);
 
         // SAFETY: the run is over; nothing borrows the session any more.
@@ -318,6 +321,34 @@ pub unsafe extern "C" fn smtp_destroy_session(session: *mut smtp_session) -> c_i
         drop(unsafe { Box::from_raw(session) });
         1
     })
+}
+
+/// The session's `auth_context_t` as the engine's AUTH seam.
+struct SessionAuth<'a> {
+    session: &'a smtp_session,
+}
+
+impl crate::core::protocol::security::AuthHook for SessionAuth<'_> {
+    fn authenticate(
+        &mut self,
+        mechanisms: &[String],
+        params: &crate::core::protocol::security::AuthParams,
+        transport: &mut dyn crate::core::protocol::security::AuthTransport,
+    ) -> Option<crate::core::error::Result<crate::core::protocol::security::AuthOutcome>> {
+        crate::capi::auth::with_auth_context(self.session.auth_context.get(), |ctx| {
+            crate::core::sasl::smtp::authenticate(ctx, mechanisms, params, transport)
+        })
+    }
+
+    fn set_external_id(&mut self, identity: &str) {
+        let _ = crate::capi::auth::with_auth_context(self.session.auth_context.get(), |ctx| {
+            ctx.set_external_id(Some(identity.as_bytes()))
+        });
+    }
+
+    fn forget_context(&mut self) {
+        self.session.auth_context.set(std::ptr::null_mut());
+    }
 }
 
 #[cfg(test)]

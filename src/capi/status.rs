@@ -52,7 +52,7 @@ impl StatusMirror {
     pub fn sync(&self, status: &StatusCell) -> *const smtp_status {
         if self.seen.get() != Some(status.serial()) {
             status.with(|s| {
-                let text = if s.text.is_empty() && s.code == 0 {
+                let text = if s.text_null || (s.text.is_empty() && s.code == 0) {
                     None
                 } else {
                     // A NUL from the server would end the C string anyway.

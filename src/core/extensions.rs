@@ -43,3 +43,187 @@ impl std::ops::BitOr for ExtSet {
         ExtSet(self.0 | rhs.0)
     }
 }
+
+/// libESMTP keeps only this many characters of an EHLO keyword.
+const KEYWORD_MAX: usize = 31;
+/// libESMTP keeps only this many characters of an AUTH mechanism name.
+const MECHANISM_MAX: usize = 63;
+
+/// What one EHLO reply said about the server (spec 5.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EhloInfo {
+    pub extensions: ExtSet,
+    /// `SIZE <n>` (0 when absent); parsed but never compared (spec 12.2).
+    pub size_limit: u64,
+    /// `DELIVERBY <n>`: the server's minimum by-time in seconds (0 when absent).
+    pub deliverby_min: i64,
+    /// Mechanisms from `AUTH …` and `AUTH=…` lines, in first-seen order,
+    /// without case-insensitive duplicates.
+    pub auth_mechanisms: Vec<String>,
+}
+
+/// An RFC 5321 "atom" character, as libESMTP's keyword scanner sees it.
+fn is_atom_char(b: u8) -> bool {
+    (0x21..=0x7e).contains(&b) && !b"()<>[]@,;:\\.\"".contains(&b)
+}
+
+fn parse_decimal(args: &[u8]) -> i64 {
+    crate::core::reply::strtol(args, 0).map_or(0, |(v, _)| v)
+}
+
+impl EhloInfo {
+    pub fn has(&self, ext: ExtSet) -> bool {
+        self.extensions.contains(ext)
+    }
+
+    /// Parses the text of one EHLO continuation line (after the code and
+    /// separator; may end in CRLF).
+    pub fn parse_line(&mut self, line: &[u8]) {
+        let mut i = 0;
+        while i < line.len() && (line[i] == b' ' || line[i] == b'\t') {
+            i += 1;
+        }
+        let start = i;
+        while i < line.len() && is_atom_char(line[i]) {
+            i += 1;
+        }
+        if i == start {
+            return;
+        }
+        let keyword_full = &line[start..i];
+        let keyword = &keyword_full[..keyword_full.len().min(KEYWORD_MAX)];
+        let args = &line[i..];
+        let is = |name: &str| keyword.eq_ignore_ascii_case(name.as_bytes());
+        let ext = if is("ENHANCEDSTATUSCODES") {
+            ExtSet::ENHANCEDSTATUSCODES
+        } else if is("PIPELINING") {
+            ExtSet::PIPELINING
+        } else if is("DSN") {
+            ExtSet::DSN
+        } else if is("AUTH") {
+            self.add_mechanisms(args);
+            ExtSet::AUTH
+        } else if keyword.len() >= 5 && keyword[..5].eq_ignore_ascii_case(b"AUTH=") {
+            // The old form: the first mechanism is glued to the keyword.
+            self.add_mechanisms(&keyword_full[5..]);
+            self.add_mechanisms(args);
+            ExtSet::AUTH
+        } else if is("STARTTLS") {
+            ExtSet::STARTTLS
+        } else if is("SIZE") {
+            self.size_limit = u64::try_from(parse_decimal(args)).unwrap_or(0);
+            ExtSet::SIZE
+        } else if is("CHUNKING") {
+            ExtSet::CHUNKING
+        } else if is("BINARYMIME") {
+            ExtSet::BINARYMIME
+        } else if is("8BITMIME") {
+            ExtSet::EIGHTBITMIME
+        } else if is("DELIVERBY") {
+            self.deliverby_min = parse_decimal(args);
+            ExtSet::DELIVERBY
+        } else if is("ETRN") {
+            ExtSet::ETRN
+        } else if is("XUSR") {
+            ExtSet::XUSR
+        } else if is("XEXCH50") {
+            ExtSet::XEXCH50
+        } else {
+            return;
+        };
+        self.extensions.insert(ext);
+    }
+
+    fn add_mechanisms(&mut self, args: &[u8]) {
+        for name in args
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|n| !n.is_empty())
+        {
+            let name = &name[..name.len().min(MECHANISM_MAX)];
+            let name = String::from_utf8_lossy(name).into_owned();
+            if !self
+                .auth_mechanisms
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&name))
+            {
+                self.auth_mechanisms.push(name);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(lines: &[&str]) -> EhloInfo {
+        let mut info = EhloInfo::default();
+        for l in lines {
+            info.parse_line(l.as_bytes());
+        }
+        info
+    }
+
+    #[test]
+    fn keywords() {
+        let info = parse(&[
+            "PIPELINING\r\n",
+            "enhancedstatuscodes\r\n",
+            "SIZE 1000000\r\n",
+            "DSN\r\n",
+            "8BITMIME\r\n",
+            "DELIVERBY 240\r\n",
+            "XUSR\r\n",
+            "CHUNKING\r\n",
+            "BINARYMIME\r\n",
+            "ETRN\r\n",
+            "XEXCH50\r\n",
+            "STARTTLS\r\n",
+            "X-UNKNOWN foo\r\n",
+        ]);
+        for ext in [
+            ExtSet::PIPELINING,
+            ExtSet::ENHANCEDSTATUSCODES,
+            ExtSet::SIZE,
+            ExtSet::DSN,
+            ExtSet::EIGHTBITMIME,
+            ExtSet::DELIVERBY,
+            ExtSet::XUSR,
+            ExtSet::CHUNKING,
+            ExtSet::BINARYMIME,
+            ExtSet::ETRN,
+            ExtSet::XEXCH50,
+            ExtSet::STARTTLS,
+        ] {
+            assert!(info.has(ext), "{ext:?}");
+        }
+        assert!(!info.has(ExtSet::AUTH));
+        assert_eq!((info.size_limit, info.deliverby_min), (1_000_000, 240));
+    }
+
+    #[test]
+    fn size_equals_is_not_size_and_size_alone_is_zero() {
+        assert!(!parse(&["SIZE=1000\r\n"]).has(ExtSet::SIZE));
+        let info = parse(&["SIZE\r\n"]);
+        assert!(info.has(ExtSet::SIZE));
+        assert_eq!(info.size_limit, 0);
+    }
+
+    #[test]
+    fn auth_lists_merge() {
+        let info = parse(&["AUTH=LOGIN\r\n", "AUTH PLAIN login CRAM-MD5\r\n"]);
+        assert!(info.has(ExtSet::AUTH));
+        assert_eq!(info.auth_mechanisms, vec!["LOGIN", "PLAIN", "CRAM-MD5"]);
+        let info = parse(&["auth=plain login\r\n"]);
+        assert_eq!(info.auth_mechanisms, vec!["plain", "login"]);
+    }
+
+    #[test]
+    fn non_atom_start_is_ignored() {
+        assert_eq!(
+            parse(&["(PIPELINING)\r\n", "\r\n", ""]),
+            EhloInfo::default()
+        );
+        assert!(parse(&["  PIPELINING\r\n"]).has(ExtSet::PIPELINING));
+    }
+}

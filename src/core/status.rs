@@ -8,6 +8,8 @@ use std::cell::{Cell, RefCell};
 pub struct Status {
     pub code: i32,
     pub text: Vec<u8>,
+    /// The reply failed to parse: C sees a NULL text whatever the code.
+    pub text_null: bool,
     pub enh_class: i32,
     pub enh_subject: i32,
     pub enh_detail: i32,

@@ -1,1 +1,163 @@
-//! getaddrinfo(3), so /etc/hosts and nsswitch behave as with libESMTP.
+//! getaddrinfo(3), so /etc/hosts and nsswitch behave as with libESMTP:
+//! `AF_UNSPEC`, `SOCK_STREAM`, `AI_CANONNAME`, addresses in resolver order.
+
+use std::ffi::{CStr, CString};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+/// What the resolver returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// `ai_canonname` of the first result, if any.
+    pub canonical_name: Option<String>,
+    /// Every IPv4/IPv6 stream address, in the resolver's order.
+    pub addresses: Vec<SocketAddr>,
+}
+
+/// A getaddrinfo failure: the raw EAI code (glibc, negative) and, for
+/// `EAI_SYSTEM`, the errno that came with it (0 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolveError {
+    pub eai: i32,
+    pub errno: i32,
+}
+
+/// Resolves `host` (None = no node) and `service` like libESMTP does.
+pub fn resolve(host: Option<&str>, service: &str) -> Result<Resolved, ResolveError> {
+    // A NUL inside a name cannot be passed on; glibc would call it unknown.
+    let no_name = ResolveError {
+        eai: libc::EAI_NONAME,
+        errno: 0,
+    };
+    let host_c = match host {
+        Some(h) => Some(CString::new(h).map_err(|_| no_name)?),
+        None => None,
+    };
+    let service_c = CString::new(service).map_err(|_| ResolveError {
+        eai: libc::EAI_SERVICE,
+        errno: 0,
+    })?;
+
+    // SAFETY: addrinfo is a plain C struct for which all-zero bytes (null
+    // pointers, zero integers) are a valid value.
+    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    hints.ai_flags = libc::AI_CANONNAME;
+    hints.ai_family = libc::AF_UNSPEC;
+    hints.ai_socktype = libc::SOCK_STREAM;
+
+    let mut list: *mut libc::addrinfo = std::ptr::null_mut();
+    let node_ptr = host_c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    // SAFETY: node_ptr is NULL or a NUL-terminated string that outlives the
+    // call; service_c likewise; hints is a valid addrinfo; list is a valid
+    // out-pointer. On success the list is released below with freeaddrinfo.
+    let rc = unsafe { libc::getaddrinfo(node_ptr, service_c.as_ptr(), &hints, &mut list) };
+    if rc != 0 {
+        let errno = if rc == libc::EAI_SYSTEM {
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+        } else {
+            0
+        };
+        return Err(ResolveError { eai: rc, errno });
+    }
+
+    let mut resolved = Resolved {
+        canonical_name: None,
+        addresses: Vec::new(),
+    };
+    let mut cursor = list;
+    let mut first = true;
+    while !cursor.is_null() {
+        // SAFETY: cursor is a non-NULL node of the list getaddrinfo returned,
+        // which stays valid until freeaddrinfo below.
+        let info = unsafe { &*cursor };
+        if first && !info.ai_canonname.is_null() {
+            // SAFETY: ai_canonname is a NUL-terminated string owned by the list.
+            let name = unsafe { CStr::from_ptr(info.ai_canonname) };
+            resolved.canonical_name = Some(name.to_string_lossy().into_owned());
+        }
+        first = false;
+        if let Some(addr) = socket_addr(info) {
+            resolved.addresses.push(addr);
+        }
+        cursor = info.ai_next;
+    }
+    // SAFETY: list came from a successful getaddrinfo and is freed once;
+    // no reference into it survives (names and addresses were copied).
+    unsafe { libc::freeaddrinfo(list) };
+    Ok(resolved)
+}
+
+fn socket_addr(info: &libc::addrinfo) -> Option<SocketAddr> {
+    if info.ai_addr.is_null() {
+        return None;
+    }
+    let len = info.ai_addrlen as usize;
+    match info.ai_family {
+        libc::AF_INET if len >= std::mem::size_of::<libc::sockaddr_in>() => {
+            // SAFETY: for AF_INET with a large enough length, ai_addr points
+            // to a sockaddr_in; read_unaligned copes with any alignment.
+            let sin = unsafe { std::ptr::read_unaligned(info.ai_addr as *const libc::sockaddr_in) };
+            let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
+        }
+        libc::AF_INET6 if len >= std::mem::size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: for AF_INET6 with a large enough length, ai_addr points
+            // to a sockaddr_in6; read_unaligned copes with any alignment.
+            let sin6 =
+                unsafe { std::ptr::read_unaligned(info.ai_addr as *const libc::sockaddr_in6) };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(sin6.sin6_port),
+                u32::from_be(sin6.sin6_flowinfo),
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_hosts() {
+        let r = resolve(Some("127.0.0.1"), "2525");
+        let r = r.unwrap_or(Resolved {
+            canonical_name: None,
+            addresses: vec![],
+        });
+        assert_eq!(
+            r.addresses,
+            vec!["127.0.0.1:2525"
+                .parse::<SocketAddr>()
+                .unwrap_or_else(|_| unreachable!())]
+        );
+        assert_eq!(r.canonical_name.as_deref(), Some("127.0.0.1"));
+        let r = resolve(Some("::1"), "25");
+        assert!(r
+            .map(|r| r.addresses.iter().all(|a| a.is_ipv6() && a.port() == 25))
+            .unwrap_or(false));
+    }
+
+    #[test]
+    fn failures_carry_the_eai_code() {
+        assert_eq!(
+            resolve(None, "25").map(|_| ()),
+            Err(ResolveError {
+                eai: libc::EAI_BADFLAGS,
+                errno: 0
+            })
+        );
+        assert_eq!(
+            resolve(Some("127.0.0.1"), "no-such-service-xyz").map(|_| ()),
+            Err(ResolveError {
+                eai: libc::EAI_SERVICE,
+                errno: 0
+            })
+        );
+    }
+}

@@ -1,1 +1,560 @@
-//! Buffered, timed reads and writes over the connection (plain or TLS), feeding the monitor.
+//! Buffered, timed reads and writes over the connection (plain or TLS),
+//! feeding the monitor.
+//!
+//! * Commands accumulate in the write buffer and go out when the protocol
+//!   must wait, or, like libESMTP's 2048-byte buffer, when the next command
+//!   would not fit in 2048 bytes: the monitor and the server see the same
+//!   command batches as with libESMTP.
+//! * Message content goes through the same buffer but is written in large
+//!   blocks (64 KiB); the terminator leaves with the last data.
+//! * Every wait (read or write) uses the current timeout, in milliseconds.
+//! * Writes never raise SIGPIPE: std's `TcpStream` sends with
+//!   `MSG_NOSIGNAL` on Linux, and the TLS stream writes through it.
+//! * Write errors are remembered and the bytes dropped (as libESMTP); the
+//!   failure surfaces as a failed read.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use openssl::ssl::SslStream;
+
+use crate::core::events::{MonitorKind, SessionHooks};
+use crate::core::reply::ReadFailure;
+
+/// libESMTP's buffer size: command batches are split at this size.
+pub const COMMAND_BATCH: usize = 2048;
+/// Content is written in blocks of this size.
+pub const CONTENT_BLOCK: usize = 64 * 1024;
+/// Bytes asked for per read (libESMTP's read buffer).
+const READ_CHUNK: usize = 2048;
+
+/// The byte stream under the SMTP session.
+#[derive(Debug)]
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<SslStream<TcpStream>>),
+}
+
+impl Stream {
+    /// The socket under the stream.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// One SMTP connection: stream, buffers, current timeout, monitor switch.
+#[derive(Debug)]
+pub struct Connection {
+    stream: Option<Stream>,
+    read_buf: Vec<u8>,
+    read_pos: usize,
+    write_buf: Vec<u8>,
+    timeout_ms: i64,
+    applied_timeout: Option<Duration>,
+    monitor_configured: bool,
+    monitor_attached: bool,
+    write_failed: bool,
+    /// Commands interleaved with content (BDAT): batch by content size.
+    bulk: bool,
+}
+
+impl Connection {
+    /// Wraps a connected socket; `monitor` says whether a monitor callback
+    /// was set when the connection was made.
+    pub fn new(stream: TcpStream, monitor: bool, timeout_ms: i64) -> Connection {
+        Connection {
+            stream: Some(Stream::Plain(stream)),
+            read_buf: Vec::with_capacity(READ_CHUNK),
+            read_pos: 0,
+            write_buf: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
+            timeout_ms,
+            applied_timeout: None,
+            monitor_configured: monitor,
+            monitor_attached: monitor,
+            write_failed: false,
+            bulk: false,
+        }
+    }
+
+    /// Replaces the current timeout (milliseconds).
+    pub fn set_timeout(&mut self, timeout_ms: i64) {
+        self.timeout_ms = timeout_ms;
+    }
+
+    pub fn timeout_ms(&self) -> i64 {
+        self.timeout_ms
+    }
+
+    /// Hides what follows from the monitor (message content).
+    pub fn detach_monitor(&mut self) {
+        self.monitor_attached = false;
+    }
+
+    /// Shows what follows to the monitor again, if one was set at connect.
+    pub fn attach_monitor(&mut self) {
+        self.monitor_attached = self.monitor_configured;
+    }
+
+    pub fn monitor_attached(&self) -> bool {
+        self.monitor_attached
+    }
+
+    /// Whether a write has failed on this connection.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed
+    }
+
+    pub fn is_tls(&self) -> bool {
+        matches!(self.stream, Some(Stream::Tls(_)))
+    }
+
+    pub fn stream(&self) -> Option<&Stream> {
+        self.stream.as_ref()
+    }
+
+    fn apply_timeout(&mut self) {
+        let ms = u64::try_from(self.timeout_ms.max(1)).unwrap_or(1);
+        let wanted = Some(Duration::from_millis(ms));
+        if self.applied_timeout != wanted {
+            if let Some(stream) = &self.stream {
+                let _ = stream.tcp().set_read_timeout(wanted);
+                let _ = stream.tcp().set_write_timeout(wanted);
+            }
+            self.applied_timeout = wanted;
+        }
+    }
+
+    /// While on, commands go into the buffer like content (BDAT chunk
+    /// headers between chunk bytes) instead of being batched at 2048 bytes.
+    pub fn set_bulk(&mut self, on: bool) {
+        self.bulk = on;
+    }
+
+    /// Queues one command; first writes what is buffered if the command
+    /// would not fit in a libESMTP-sized batch.
+    pub fn queue_command(&mut self, command: &[u8], hooks: &mut dyn SessionHooks) {
+        let limit = if self.bulk {
+            CONTENT_BLOCK
+        } else {
+            COMMAND_BATCH
+        };
+        if !self.write_buf.is_empty() && self.write_buf.len() + command.len() > limit {
+            self.flush(hooks);
+        }
+        self.write_buf.extend_from_slice(command);
+    }
+
+    /// Queues content bytes (never shown to the monitor's Writing view when
+    /// the monitor is detached); writes in large blocks.
+    pub fn queue_content(&mut self, data: &[u8], hooks: &mut dyn SessionHooks) {
+        self.write_buf.extend_from_slice(data);
+        if self.write_buf.len() >= CONTENT_BLOCK {
+            self.flush(hooks);
+        }
+    }
+
+    /// Bytes waiting in the write buffer.
+    pub fn pending_output(&self) -> usize {
+        self.write_buf.len()
+    }
+
+    /// Writes the buffer, showing it to the monitor first when attached.
+    pub fn flush(&mut self, hooks: &mut dyn SessionHooks) {
+        if self.write_buf.is_empty() {
+            return;
+        }
+        if self.monitor_attached {
+            hooks.monitor(&self.write_buf, MonitorKind::Writing);
+        }
+        self.write_raw();
+    }
+
+    fn write_raw(&mut self) {
+        self.apply_timeout();
+        if !self.write_failed {
+            if let Some(stream) = &mut self.stream {
+                let result = stream
+                    .write_all(&self.write_buf)
+                    .and_then(|_| stream.flush());
+                if result.is_err() {
+                    self.write_failed = true;
+                }
+            } else {
+                self.write_failed = true;
+            }
+        }
+        self.write_buf.clear();
+    }
+
+    /// A writer for message content: no monitor, large blocks.
+    pub fn content_writer(&mut self) -> ContentWriter<'_> {
+        ContentWriter { conn: self }
+    }
+
+    /// Bytes read from the server and not consumed yet.
+    pub fn buffered_input(&self) -> usize {
+        self.read_buf.len() - self.read_pos
+    }
+
+    /// Writes one line that may carry credentials (AUTH) straight to the
+    /// stream, showing the monitor `view` (a redacted copy) instead; the
+    /// line never sits in the long-lived write buffer.
+    pub fn write_line_showing(&mut self, line: &[u8], view: &[u8], hooks: &mut dyn SessionHooks) {
+        self.flush(hooks);
+        if self.monitor_attached {
+            hooks.monitor(view, MonitorKind::Writing);
+        }
+        self.apply_timeout();
+        if self.write_failed {
+            return;
+        }
+        match &mut self.stream {
+            Some(stream) => {
+                if stream.write_all(line).and_then(|_| stream.flush()).is_err() {
+                    self.write_failed = true;
+                }
+            }
+            None => self.write_failed = true,
+        }
+    }
+
+    /// Drops unread input (after STARTTLS: nothing that arrived in clear may
+    /// be taken as a reply sent over TLS).
+    pub fn discard_input(&mut self) {
+        self.read_buf.clear();
+        self.read_pos = 0;
+    }
+
+    /// Reads once into the buffer. `Ok(0)` is end of stream.
+    fn fill(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
+        if !self.write_buf.is_empty() {
+            // Never block on input with output still unsent.
+            self.flush(hooks);
+        }
+        self.apply_timeout();
+        let Some(stream) = &mut self.stream else {
+            return Err(ReadFailure::Closed);
+        };
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(n) => {
+                    if n > 0 {
+                        if self.monitor_attached {
+                            hooks.monitor(&chunk[..n], MonitorKind::Reading);
+                        }
+                        self.compact();
+                        self.read_buf.extend_from_slice(&chunk[..n]);
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(ReadFailure::Timeout)
+                }
+                Err(_) => return Err(ReadFailure::Closed),
+            }
+        }
+    }
+
+    fn compact(&mut self) {
+        if self.read_pos > 0 {
+            self.read_buf.drain(..self.read_pos);
+            self.read_pos = 0;
+        }
+    }
+
+    /// Reads one line (up to and including LF) of at most `max` bytes.
+    /// End of stream, a read error or a timeout inside a line returns the
+    /// partial line. Unlike libESMTP, which takes whatever one read gave as
+    /// the line, a line split across segments is waited for.
+    pub fn read_line(
+        &mut self,
+        max: usize,
+        hooks: &mut dyn SessionHooks,
+    ) -> Result<Vec<u8>, ReadFailure> {
+        let mut searched = 0;
+        loop {
+            let unread = &self.read_buf[self.read_pos..];
+            if let Some(p) = unread[searched..].iter().position(|&b| b == b'\n') {
+                let end = searched + p + 1;
+                if end > max {
+                    return Err(ReadFailure::TooLong);
+                }
+                let line = unread[..end].to_vec();
+                self.read_pos += end;
+                return Ok(line);
+            }
+            searched = unread.len();
+            if searched > max {
+                return Err(ReadFailure::TooLong);
+            }
+            match self.fill(hooks) {
+                Ok(_) if self.read_buf.len() - self.read_pos > searched => {}
+                Ok(_) | Err(ReadFailure::Closed) if searched == 0 => {
+                    return Err(ReadFailure::Closed)
+                }
+                Err(ReadFailure::Timeout) if searched == 0 => return Err(ReadFailure::Timeout),
+                _ => {
+                    // End of stream or a stall inside a line: the partial
+                    // line is used as it is (libESMTP does the same, so an
+                    // unterminated continuation gives UNTERMINATED_RESPONSE).
+                    let line = self.read_buf[self.read_pos..].to_vec();
+                    self.read_pos = self.read_buf.len();
+                    return Ok(line);
+                }
+            }
+        }
+    }
+
+    /// Reads whatever input has already arrived, without waiting.
+    pub fn drain_available(&mut self, hooks: &mut dyn SessionHooks) {
+        let Some(stream) = &self.stream else { return };
+        if stream.tcp().set_nonblocking(true).is_err() {
+            return;
+        }
+        while let Ok(n) = self.fill_nonblocking(hooks) {
+            if n == 0 {
+                break;
+            }
+        }
+        if let Some(stream) = &self.stream {
+            let _ = stream.tcp().set_nonblocking(false);
+        }
+    }
+
+    fn fill_nonblocking(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
+        let Some(stream) = &mut self.stream else {
+            return Err(ReadFailure::Closed);
+        };
+        let mut chunk = [0u8; READ_CHUNK];
+        match stream.read(&mut chunk) {
+            Ok(n) => {
+                if self.monitor_attached && n > 0 {
+                    hooks.monitor(&chunk[..n], MonitorKind::Reading);
+                }
+                self.compact();
+                self.read_buf.extend_from_slice(&chunk[..n]);
+                Ok(n)
+            }
+            Err(_) => Err(ReadFailure::Timeout),
+        }
+    }
+
+    /// Whether the buffered input holds at least one complete reply (a
+    /// complete line whose code is followed by something other than `-`).
+    pub fn has_complete_reply(&self) -> bool {
+        let mut rest = &self.read_buf[self.read_pos..];
+        while let Some(p) = rest.iter().position(|&b| b == b'\n') {
+            let line = &rest[..=p];
+            let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+            if line.get(digits) != Some(&b'-') {
+                return true;
+            }
+            rest = &rest[p + 1..];
+        }
+        false
+    }
+
+    /// Takes the plain socket out for a TLS handshake (STARTTLS). Pending
+    /// input is discarded. `None` if the stream is already TLS or gone.
+    pub fn take_plain(&mut self, hooks: &mut dyn SessionHooks) -> Option<TcpStream> {
+        self.flush(hooks);
+        self.discard_input();
+        match self.stream.take() {
+            Some(Stream::Plain(tcp)) => Some(tcp),
+            other => {
+                self.stream = other;
+                None
+            }
+        }
+    }
+
+    /// Installs the TLS stream produced by the handshake.
+    pub fn upgrade(&mut self, tls: SslStream<TcpStream>) {
+        self.stream = Some(Stream::Tls(Box::new(tls)));
+        self.applied_timeout = None;
+    }
+
+    /// Closes the connection (TLS close-notify first).
+    pub fn close(&mut self) {
+        if let Some(Stream::Tls(tls)) = &mut self.stream {
+            let _ = tls.shutdown();
+        }
+        if let Some(stream) = self.stream.take() {
+            let _ = stream.tcp().shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Drops buffered output and closes without a word (client errors).
+    pub fn abort(&mut self) {
+        self.write_buf.clear();
+        self.close();
+    }
+}
+
+/// Writes message content into the connection's buffer.
+pub struct ContentWriter<'a> {
+    conn: &'a mut Connection,
+}
+
+impl Write for ContentWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.conn.write_buf.extend_from_slice(buf);
+        if self.conn.write_buf.len() >= CONTENT_BLOCK {
+            self.conn.write_raw();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::events::{Event, MessageBlock};
+    use std::net::TcpListener;
+
+    #[derive(Default)]
+    struct Monitor(Vec<(MonitorKind, Vec<u8>)>);
+
+    impl SessionHooks for Monitor {
+        fn event(&mut self, _event: Event<'_>, _out: Option<&mut i32>) {}
+        fn has_event_callback(&self) -> bool {
+            false
+        }
+        fn monitor(&mut self, data: &[u8], kind: MonitorKind) {
+            self.0.push((kind, data.to_vec()));
+        }
+        fn has_monitor(&self) -> bool {
+            true
+        }
+        fn message_rewind(&mut self, _message: usize) {}
+        fn message_read(&mut self, _message: usize) -> MessageBlock<'_> {
+            MessageBlock {
+                data: &[],
+                errno: 0,
+            }
+        }
+    }
+
+    fn pair() -> Option<(Connection, TcpStream)> {
+        let listener = TcpListener::bind("127.0.0.1:0").ok()?;
+        let client = TcpStream::connect(listener.local_addr().ok()?).ok()?;
+        let (server, _) = listener.accept().ok()?;
+        Some((Connection::new(client, true, 500), server))
+    }
+
+    #[test]
+    fn lines_partial_lines_and_end_of_stream() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        let _ = server.write_all(b"250-a\r\n250 b\r\n354 partial");
+        drop(server);
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"250-a\r\n".to_vec()));
+        assert!(conn.has_complete_reply());
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"250 b\r\n".to_vec()));
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"354 partial".to_vec()));
+        assert_eq!(conn.read_line(100, &mut hooks), Err(ReadFailure::Closed));
+        let reads: Vec<&(MonitorKind, Vec<u8>)> = hooks
+            .0
+            .iter()
+            .filter(|(k, _)| *k == MonitorKind::Reading)
+            .collect();
+        assert!(!reads.is_empty());
+    }
+
+    #[test]
+    fn timeout_and_too_long() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.set_timeout(50);
+        assert_eq!(conn.read_line(100, &mut hooks), Err(ReadFailure::Timeout));
+        let _ = server.write_all(&[b'x'; 300]);
+        assert_eq!(conn.read_line(100, &mut hooks), Err(ReadFailure::TooLong));
+    }
+
+    #[test]
+    fn monitor_sees_flushes_but_not_detached_content() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.queue_command(b"RCPT TO:<a@x>\r\n", &mut hooks);
+        conn.queue_command(b"DATA\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        conn.detach_monitor();
+        let _ = conn.content_writer().write_all(b"body\r\n.\r\n");
+        conn.flush(&mut hooks);
+        conn.attach_monitor();
+        assert_eq!(
+            hooks.0,
+            vec![(MonitorKind::Writing, b"RCPT TO:<a@x>\r\nDATA\r\n".to_vec())]
+        );
+        let mut got = [0u8; 64];
+        let _ = server.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut total = 0;
+        while total < 30 {
+            match server.read(&mut got[total..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        assert_eq!(&got[..total], b"RCPT TO:<a@x>\r\nDATA\r\nbody\r\n.\r\n");
+    }
+
+    #[test]
+    fn commands_are_batched_at_2048_bytes() {
+        let Some((mut conn, _server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        for _ in 0..100 {
+            conn.queue_command(&[b'x'; 30], &mut hooks);
+        }
+        conn.flush(&mut hooks);
+        let sizes: Vec<usize> = hooks.0.iter().map(|(_, d)| d.len()).collect();
+        assert_eq!(sizes, vec![2040, 960]);
+    }
+}

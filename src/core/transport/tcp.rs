@@ -1,1 +1,76 @@
-//! Resolving and connecting: every address in order, with timeouts.
+//! Resolving and connecting: every address in order, with a timeout.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use crate::core::error::Error;
+use crate::sys::resolver::{self, Resolved};
+
+/// Resolves the server like libESMTP (spec 3.2). An empty host is passed as
+/// "no node"; a bracketed IPv6 literal (`[::1]`) is accepted too.
+pub fn resolve(host: &str, service: &str) -> Result<Resolved, Error> {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let node = if host.is_empty() { None } else { Some(host) };
+    resolver::resolve(node, service).map_err(|e| Error::Resolver {
+        eai: e.eai,
+        errno: e.errno,
+    })
+}
+
+/// Connects to one address. `timeout_ms` bounds the attempt (libESMTP has
+/// none and relies on the kernel's; we use the greeting timeout).
+pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<TcpStream, Error> {
+    let timeout = Duration::from_millis(u64::try_from(timeout_ms.max(1)).unwrap_or(1));
+    match TcpStream::connect_timeout(address, timeout) {
+        Ok(stream) => {
+            // Commands are small and latency-bound; our own buffer batches them.
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        }
+        Err(err) => Err(match err.raw_os_error() {
+            Some(code) => Error::Os(code),
+            None if err.kind() == std::io::ErrorKind::TimedOut => Error::Os(libc::ETIMEDOUT),
+            None => Error::from_io(&err),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bracketed_ipv6_literal() {
+        let r = resolve("[::1]", "2525").map(|r| r.addresses);
+        assert!(r
+            .map(|a| !a.is_empty() && a.iter().all(|a| a.is_ipv6()))
+            .unwrap_or(false));
+    }
+
+    #[test]
+    fn empty_host_is_badflags() {
+        assert_eq!(
+            resolve("", "25").map(|_| ()),
+            Err(Error::Resolver {
+                eai: libc::EAI_BADFLAGS,
+                errno: 0
+            })
+        );
+    }
+
+    #[test]
+    fn refused_connection_gives_errno() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0");
+        let addr = listener.and_then(|l| l.local_addr());
+        if let Ok(addr) = addr {
+            // The listener is dropped: nothing listens there any more.
+            assert_eq!(
+                connect(&addr, 1000).map(|_| ()),
+                Err(Error::Os(libc::ECONNREFUSED))
+            );
+        }
+    }
+}

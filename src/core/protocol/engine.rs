@@ -1,0 +1,281 @@
+//! The engine's state for one connection: the connection, what the current
+//! EHLO said, the replies still outstanding (first in, first out), and how
+//! each reply is recorded and reported (spec 7.4, 8.5, 9).
+
+use std::collections::VecDeque;
+
+use crate::core::error::Error;
+use crate::core::events::{Event, SessionHooks};
+use crate::core::extensions::{EhloInfo, ExtSet};
+use crate::core::model::Session;
+use crate::core::reply::{self, LineSource, ReadFailure, ReplyFailure, ReplyOptions};
+use crate::core::status::{Status, StatusCell};
+use crate::core::transport::sio::Connection;
+
+/// Why the normal sequence stopped, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// QUIT (or take the next outstanding reply as its reply), then end.
+    Quit,
+    /// QUIT, then try the next address.
+    QuitThenNextAddress,
+    /// Close without QUIT, then try the next address.
+    CloseThenNextAddress,
+    /// Close at once (a timeout waiting for a reply to start).
+    EndNow,
+    /// Drop the connection at once, with this error (client errors).
+    Abort(Error),
+}
+
+/// A command whose reply has not been processed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    Etrn(usize),
+    Rset,
+    Xusr,
+    Mail(usize),
+    Rcpt(usize, usize),
+    Data(usize),
+    DataEnd(usize),
+    Bdat(usize),
+    Quit,
+}
+
+/// What one message's current attempt has gathered so far.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Attempt {
+    pub mail_code: i32,
+    pub accepted: usize,
+    pub failed: usize,
+    pub data_code: i32,
+    pub final_code: i32,
+    /// Code of the first non-2xx BDAT reply.
+    pub bdat_failure: Option<i32>,
+}
+
+/// Per-connection engine state.
+pub(crate) struct Engine<'s> {
+    pub session: &'s Session,
+    pub hostname: &'s str,
+    pub conn: Connection,
+    pub ehlo: EhloInfo,
+    pub expect: VecDeque<Expect>,
+    pub attempt: Attempt,
+    pub tls_active: bool,
+    pub authenticated: bool,
+    /// What smtp_errno becomes (the last failure recorded in the run).
+    pub error: Option<Error>,
+}
+
+/// Lines from the connection, SYNTAXWARNING to the application.
+struct ReplySource<'a> {
+    conn: &'a mut Connection,
+    hooks: &'a mut dyn SessionHooks,
+}
+
+impl LineSource for ReplySource<'_> {
+    fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
+        self.conn.read_line(max, self.hooks)
+    }
+
+    fn syntax_warning(&mut self) -> bool {
+        let mut quit = 0;
+        self.hooks.event(Event::SyntaxWarning, Some(&mut quit));
+        quit != 0
+    }
+}
+
+impl<'s> Engine<'s> {
+    pub fn new(session: &'s Session, hostname: &'s str, conn: Connection) -> Engine<'s> {
+        Engine {
+            session,
+            hostname,
+            conn,
+            ehlo: EhloInfo::default(),
+            expect: VecDeque::new(),
+            attempt: Attempt::default(),
+            tls_active: false,
+            authenticated: false,
+            error: None,
+        }
+    }
+
+    pub fn has(&self, ext: ExtSet) -> bool {
+        self.ehlo.has(ext)
+    }
+
+    pub fn pipelining(&self) -> bool {
+        self.has(ExtSet::PIPELINING)
+    }
+
+    /// Reads one reply. `ehlo` receives EHLO continuation lines (and turns
+    /// enhanced codes off for that reply, as the extension set was cleared).
+    pub fn read_reply(
+        &mut self,
+        hooks: &mut dyn SessionHooks,
+        ehlo: Option<&mut EhloInfo>,
+    ) -> Result<Status, ReplyFailure> {
+        let options = ReplyOptions {
+            enhanced: ehlo.is_none() && self.has(ExtSet::ENHANCEDSTATUSCODES),
+            ehlo: ehlo.is_some(),
+        };
+        let mut source = ReplySource {
+            conn: &mut self.conn,
+            hooks,
+        };
+        match ehlo {
+            Some(info) => {
+                reply::read_reply(&mut source, options, &mut |line| info.parse_line(line))
+            }
+            None => reply::read_reply(&mut source, options, &mut |_| {}),
+        }
+    }
+
+    /// Reads a reply into `slot` (cleared first); a failure records the
+    /// error and says how the session goes on.
+    pub fn read_into(
+        &mut self,
+        hooks: &mut dyn SessionHooks,
+        slot: Option<&StatusCell>,
+    ) -> Result<Status, Stop> {
+        if let Some(slot) = slot {
+            slot.reset();
+        }
+        match self.read_reply(hooks, None) {
+            Ok(status) => {
+                if let Some(slot) = slot {
+                    slot.set(status.clone());
+                }
+                Ok(status)
+            }
+            Err(failure) => {
+                if let Some(slot) = slot {
+                    slot.set(failure.partial);
+                }
+                self.error = Some(failure.error);
+                Err(if failure.timeout_at_start {
+                    Stop::EndNow
+                } else {
+                    Stop::Quit
+                })
+            }
+        }
+    }
+
+    /// Queues a command whose reply will be processed in order.
+    pub fn send(&mut self, command: &[u8], expect: Expect, hooks: &mut dyn SessionHooks) {
+        self.conn.queue_command(command, hooks);
+        self.expect.push_back(expect);
+    }
+
+    /// Flushes and processes every outstanding reply.
+    pub fn wait_all(&mut self, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
+        self.conn.flush(hooks);
+        while let Some(expect) = self.expect.pop_front() {
+            self.process(expect, hooks)?;
+        }
+        Ok(())
+    }
+
+    /// Processes the replies that have already arrived, without waiting
+    /// (spec 7.3); used inside long pipelines.
+    pub fn process_available(&mut self, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
+        self.conn.drain_available(hooks);
+        while !self.expect.is_empty() && self.conn.has_complete_reply() {
+            if let Some(expect) = self.expect.pop_front() {
+                self.process(expect, hooks)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn slot(&self, expect: Expect) -> Option<&'s StatusCell> {
+        let session = self.session;
+        match expect {
+            Expect::Etrn(n) => session.etrn_nodes.get(n).map(|n| &n.status),
+            Expect::Mail(m) => session.messages.get(m).map(|m| &m.reverse_path_status),
+            Expect::Rcpt(m, r) => session
+                .messages
+                .get(m)
+                .and_then(|m| m.recipients.get(r))
+                .map(|r| &r.status),
+            Expect::Data(m) | Expect::DataEnd(m) | Expect::Bdat(m) => {
+                session.messages.get(m).map(|m| &m.transfer_status)
+            }
+            Expect::Rset | Expect::Xusr | Expect::Quit => None,
+        }
+    }
+
+    /// Reads and handles the reply to `expect` (spec 9).
+    fn process(&mut self, expect: Expect, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
+        if expect == Expect::Quit {
+            // The session ends whatever the QUIT reply is.
+            if let Err(failure) = self.read_reply(hooks, None) {
+                self.error = Some(failure.error);
+            }
+            self.expect.clear();
+            return Ok(());
+        }
+        let status = self.read_into(hooks, self.slot(expect))?;
+        let class = status.code / 100;
+        match expect {
+            Expect::Etrn(node) => hooks.event(Event::EtrnStatus { node }, None),
+            Expect::Rset | Expect::Xusr | Expect::Quit => {}
+            Expect::Mail(message) => {
+                self.attempt.mail_code = status.code;
+                if class == 2 {
+                    self.attempt.accepted = 0;
+                    self.attempt.failed = 0;
+                }
+                hooks.event(Event::MailStatus { message }, None);
+            }
+            Expect::Rcpt(message, recipient) => {
+                if class == 2 {
+                    self.attempt.accepted += 1;
+                } else {
+                    self.attempt.failed += 1;
+                    if class == 5 {
+                        if let Some(r) = self.recipient(message, recipient) {
+                            r.complete.set(true);
+                        }
+                    }
+                }
+                hooks.event(Event::RcptStatus { message, recipient }, None);
+            }
+            Expect::Data(_) => self.attempt.data_code = status.code,
+            Expect::DataEnd(_) => self.attempt.final_code = status.code,
+            Expect::Bdat(_) => {
+                if class != 2 && self.attempt.bdat_failure.is_none() {
+                    self.attempt.bdat_failure = Some(status.code);
+                }
+                self.attempt.final_code = status.code;
+            }
+        }
+        Ok(())
+    }
+
+    fn recipient(
+        &self,
+        message: usize,
+        recipient: usize,
+    ) -> Option<&'s crate::core::model::Recipient> {
+        self.session
+            .messages
+            .get(message)
+            .and_then(|m| m.recipients.get(recipient))
+    }
+
+    /// Ends the session politely (spec 9.8): with replies still outstanding
+    /// the next one read is taken as the QUIT reply and QUIT is not sent.
+    pub fn quit(&mut self, hooks: &mut dyn SessionHooks) {
+        if self.expect.is_empty() {
+            self.conn
+                .queue_command(&crate::core::commands::quit(), hooks);
+        }
+        self.conn.flush(hooks);
+        if let Err(failure) = self.read_reply(hooks, None) {
+            self.error = Some(failure.error);
+        }
+        self.expect.clear();
+    }
+}

@@ -69,6 +69,10 @@ REAL=$(basename "$(readlink -f "$ROOT$LIBDIR/libesmtp.so.6")")
 if [[ ${DEB_STRIP:-1} == 1 ]] && command -v strip >/dev/null; then
     strip --strip-unneeded --remove-section=.comment --remove-section=.note \
         "$ROOT$LIBDIR/$REAL"
+    # Static library: debug info only (Debian policy for -dev packages).
+    if [[ -e $ROOT$LIBDIR/libesmtp.a ]]; then
+        strip --strip-debug --remove-section=.comment "$ROOT$LIBDIR/libesmtp.a"
+    fi
 fi
 
 # Documentation, as Debian policy wants it.

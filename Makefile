@@ -19,7 +19,9 @@ MAP        := include/libesmtp.map
 NATIVE_LIBS := -lssl -lcrypto -lpthread -ldl -lm -lc -lgcc_s
 UNDEFS     = $(foreach s,$(shell cat $(EXPORTS)),-Wl,--undefined=$(s))
 
-.PHONY: all lib cargo-build install uninstall check check-rust check-abi check-unit \
+FORCE:
+
+.PHONY: FORCE all lib cargo-build install uninstall check check-rust check-abi check-unit \
         check-tls check-diff check-interop check-mem matrix demo bench bench-short deb clean fmt lint
 
 all: lib
@@ -45,7 +47,7 @@ $(LIBOUT)/libesmtp.a: cargo-build
 	@mkdir -p $(LIBOUT)
 	cp $(RUSTLIB) $@
 
-$(BUILD)/libesmtp-1.0.pc: pkgconfig/libesmtp-1.0.pc.in
+$(BUILD)/libesmtp-1.0.pc: pkgconfig/libesmtp-1.0.pc.in FORCE
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@

@@ -69,7 +69,7 @@ uninstall:
 
 # ---- tests ---------------------------------------------------------------
 
-check: lib check-rust check-abi check-unit check-tls check-diff check-interop bench-short
+check: lib check-rust check-abi check-unit check-mem check-tls check-diff check-interop bench-short
 	@echo "make check: all suites passed"
 
 check-rust:

@@ -134,7 +134,7 @@ pub fn reply(data: &[u8]) {
 
 /// EHLO keyword parser (src/core/extensions.rs), fed one line at a time,
 /// and then through the reply parser in EHLO mode. Invariants: no panic,
-/// mechanism names bounded and unique (case-insensitively).
+/// mechanism names bounded (63 chars) and unique (case-insensitively).
 pub fn ehlo(data: &[u8]) {
     let mut info = EhloInfo::default();
     for line in data.split_inclusive(|&b| b == b'\n').take(4096) {
@@ -142,7 +142,9 @@ pub fn ehlo(data: &[u8]) {
     }
     let _ = info.has(info.extensions);
     for (i, m) in info.auth_mechanisms.iter().enumerate() {
-        assert!(m.len() <= 64, "mechanism name too long");
+        // 63 bytes kept (libESMTP), then lossy UTF-8: at most 63 chars
+        // (non-ASCII bytes become U+FFFD; see the report on issue 10).
+        assert!(m.chars().count() <= 63, "mechanism name too long");
         for other in &info.auth_mechanisms[i + 1..] {
             assert!(!m.eq_ignore_ascii_case(other), "duplicate mechanism");
         }

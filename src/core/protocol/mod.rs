@@ -6,6 +6,20 @@
 //! (greeting, EHLO/HELO, STARTTLS, AUTH, extension check), `transaction`
 //! (ETRN, MAIL, RCPT, DATA), `bdat` (CHUNKING), `security` (the seams for
 //! TLS and SASL).
+//!
+//! The C layer calls [`run`] (STARTTLS through the TLS module, no AUTH) or,
+//! to have AUTH, [`run_with`] with a [`security::StandardSecurity`] built
+//! on an [`security::AuthHook`] over the session's `auth_context_t`
+//! (`capi::auth::with_auth_context` + `sasl::smtp::authenticate`).
+//!
+//! Deliberate differences from libESMTP 1.1.0 (protocol.md 16): Q-INJECT
+//! (CR/LF/NUL refused before connecting), Q-TRUNC, Q-ETRNSPACE, Q-BYMODE,
+//! Q-XTEXT, Q-NOTIFY, Q-LONGLINE, Q-BARECODE, Q-SIGPIPE, Q-ETRNCRASH,
+//! Q-AUTHSKIP, Q-BDATFAIL fixed; a BDAT LAST without a reply is not
+//! delivered; STARTTLS plaintext injection drops the connection. Timing
+//! only: a connect timeout (the greeting timeout), and a reply that was
+//! already buffered is used at once (libESMTP waits for the socket first,
+//! which changes only how commands are grouped on the wire).
 
 mod bdat;
 mod engine;

@@ -33,7 +33,11 @@ impl Rng {
         let n = self.below(max as u64 + 1) as usize;
         let raw = self.below(4) == 0;
         for _ in 0..n {
-            let b = if raw { self.next() as u8 } else { ALPHA[self.below(ALPHA.len() as u64) as usize] };
+            let b = if raw {
+                self.next() as u8
+            } else {
+                ALPHA[self.below(ALPHA.len() as u64) as usize]
+            };
             if v.is_empty() || self.below(3) == 0 {
                 v.push(b);
             } else {
@@ -52,7 +56,9 @@ impl Rng {
 }
 
 fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(&dir) {
         let mut paths: Vec<_> = rd.flatten().map(|e| e.path()).collect();
@@ -68,7 +74,10 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
 }
 
 fn iters() -> u64 {
-    std::env::var("FUZZ_SMOKE_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(60_000)
+    std::env::var("FUZZ_SMOKE_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60_000)
 }
 
 fn run(target: &str, seed: u64, max: usize, f: fn(&[u8])) {
@@ -83,7 +92,10 @@ fn run(target: &str, seed: u64, max: usize, f: fn(&[u8])) {
         // A failing input is printed so it can be added to the corpus.
         let r = std::panic::catch_unwind(|| f(&input));
         if r.is_err() {
-            panic!("{target}: iteration {i} failed on input {:?}", String::from_utf8_lossy(&input));
+            panic!(
+                "{target}: iteration {i} failed on input {:?}",
+                String::from_utf8_lossy(&input)
+            );
         }
     }
     eprintln!("{target}: {} seeds + {n} generated inputs", corpus.len());

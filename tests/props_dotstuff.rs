@@ -24,7 +24,9 @@ impl Rng {
     fn text(&mut self, max: u64) -> Vec<u8> {
         const A: &[u8] = b"..\r\n\r\n\n\r.a ";
         let n = self.below(max + 1);
-        (0..n).map(|_| A[self.below(A.len() as u64) as usize]).collect()
+        (0..n)
+            .map(|_| A[self.below(A.len() as u64) as usize])
+            .collect()
     }
 }
 
@@ -77,10 +79,15 @@ fn crlf_only_input_stuffed_like_rfc5321() {
         let lines: Vec<Vec<u8>> = (0..rng.below(6))
             .map(|_| {
                 let n = rng.below(5);
-                (0..n).map(|_| if rng.below(2) == 0 { b'.' } else { b'x' }).collect()
+                (0..n)
+                    .map(|_| if rng.below(2) == 0 { b'.' } else { b'x' })
+                    .collect()
             })
             .collect();
-        let input: Vec<u8> = lines.iter().flat_map(|l| l.iter().copied().chain(*b"\r\n")).collect();
+        let input: Vec<u8> = lines
+            .iter()
+            .flat_map(|l| l.iter().copied().chain(*b"\r\n"))
+            .collect();
         let expected: Vec<u8> = lines
             .iter()
             .flat_map(|l| {

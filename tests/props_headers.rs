@@ -24,7 +24,9 @@ impl Rng {
     fn text(&mut self, max: u64) -> Vec<u8> {
         const A: &[u8] = b"ab \t\r\n\r\n:<>@\"\\,.\0\xff";
         let n = self.below(max + 1);
-        (0..n).map(|_| A[self.below(A.len() as u64) as usize]).collect()
+        (0..n)
+            .map(|_| A[self.below(A.len() as u64) as usize])
+            .collect()
     }
 }
 
@@ -52,7 +54,13 @@ fn values_with_line_breaks_are_refused_or_folded() {
         let name = names[rng.below(6) as usize];
         let value = rng.text(30);
         let r = if matches!(name, b"From" | b"To" | b"Cc") {
-            t.set(name, HeaderValue::Mailbox { phrase: Some(&value), mailbox: Some(b"a@b") })
+            t.set(
+                name,
+                HeaderValue::Mailbox {
+                    phrase: Some(&value),
+                    mailbox: Some(b"a@b"),
+                },
+            )
         } else {
             t.set(name, HeaderValue::Text(Some(&value)))
         };
@@ -63,7 +71,12 @@ fn values_with_line_breaks_are_refused_or_folded() {
                 || (b == b'\n' && (i == 0 || value[i - 1] != b'\r'))
         });
         if bare {
-            assert!(r.is_err(), "{:?} accepted a value with a bare CR/LF: {:?}", String::from_utf8_lossy(name), value);
+            assert!(
+                r.is_err(),
+                "{:?} accepted a value with a bare CR/LF: {:?}",
+                String::from_utf8_lossy(name),
+                value
+            );
         }
     }
 }

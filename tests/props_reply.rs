@@ -26,8 +26,20 @@ impl Rng {
 fn random_replies_never_panic() {
     let mut rng = Rng(21);
     const PARTS: [&[u8]; 14] = [
-        b"250", b"-", b" ", b"2.1.0", b"5.5.5", b"\r\n", b"\n", b"text", b"\0", b"\xff", b"421",
-        b"+", b"99999999999999999999", b".",
+        b"250",
+        b"-",
+        b" ",
+        b"2.1.0",
+        b"5.5.5",
+        b"\r\n",
+        b"\n",
+        b"text",
+        b"\0",
+        b"\xff",
+        b"421",
+        b"+",
+        b"99999999999999999999",
+        b".",
     ];
     for _ in 0..30_000 {
         let mut v = vec![rng.below(8) as u8];
@@ -76,7 +88,10 @@ struct Many {
 impl LineSource for Many {
     fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
         self.asked += 1;
-        assert!(self.asked <= self.n + 1, "parser kept reading past a failure");
+        assert!(
+            self.asked <= self.n + 1,
+            "parser kept reading past a failure"
+        );
         if self.line.len() > max {
             return Err(ReadFailure::TooLong);
         }

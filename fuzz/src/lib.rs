@@ -12,7 +12,9 @@ use esmtp::core::events::{Event, MessageBlock, MonitorKind, SessionHooks};
 use esmtp::core::extensions::EhloInfo;
 use esmtp::core::message::dotstuff::{stuff, unstuff, Stuffer};
 use esmtp::core::message::headers::{Environment, HeaderContext, HeaderTable, HeaderValue};
-use esmtp::core::message::transfer::{send_bdat, send_data, ChunkSink, TransferContext, TransferError};
+use esmtp::core::message::transfer::{
+    send_bdat, send_data, ChunkSink, TransferContext, TransferError,
+};
 use esmtp::core::model::{Message, Session};
 use esmtp::core::reply::{
     parse_continuation, parse_first_line, read_reply, LineSource, ReadFailure, ReplyOptions,
@@ -113,7 +115,12 @@ pub fn reply(data: &[u8]) {
         match r {
             Ok(status) => {
                 assert!(status.text.len() <= MAX_REPLY_BYTES);
-                let _ = (status.code, status.enh_class, status.enh_subject, status.enh_detail);
+                let _ = (
+                    status.code,
+                    status.enh_class,
+                    status.enh_subject,
+                    status.enh_detail,
+                );
                 assert!(lines.lines_served > before, "a reply consumed no line");
             }
             Err(f) => {
@@ -152,9 +159,20 @@ pub fn ehlo(data: &[u8]) {
     // The same bytes as a whole EHLO reply.
     let mut framed = b"250-test.local hello\r\n".to_vec();
     framed.extend_from_slice(data);
-    let mut lines = Lines { data: &framed, quit_on_warning: false, lines_served: 0 };
+    let mut lines = Lines {
+        data: &framed,
+        quit_on_warning: false,
+        lines_served: 0,
+    };
     let mut info2 = EhloInfo::default();
-    let _ = read_reply(&mut lines, ReplyOptions { enhanced: false, ehlo: true }, &mut |l: &[u8]| info2.parse_line(l));
+    let _ = read_reply(
+        &mut lines,
+        ReplyOptions {
+            enhanced: false,
+            ehlo: true,
+        },
+        &mut |l: &[u8]| info2.parse_line(l),
+    );
 }
 
 // ------------------------------------------------------- message path ----
@@ -163,13 +181,19 @@ pub fn ehlo(data: &[u8]) {
 /// after a 354: it ends with CRLF `.` CRLF, and that is the only line that
 /// is a lone `.` — whether lines are ended by CRLF, bare LF or bare CR.
 pub fn check_data_wire(wire: &[u8]) {
-    assert!(wire.ends_with(b"\r\n.\r\n") || wire == b".\r\n", "DATA payload not terminated by CRLF.CRLF");
+    assert!(
+        wire.ends_with(b"\r\n.\r\n") || wire == b".\r\n",
+        "DATA payload not terminated by CRLF.CRLF"
+    );
     let body = &wire[..wire.len() - 3];
     let mut start = 0;
     for (i, &b) in body.iter().enumerate() {
         if b == b'\r' || b == b'\n' {
             let line = &body[start..i];
-            assert!(line != b".", "a lone '.' line inside the DATA payload at {start}");
+            assert!(
+                line != b".",
+                "a lone '.' line inside the DATA payload at {start}"
+            );
             start = i + 1;
         }
     }
@@ -203,7 +227,10 @@ impl SessionHooks for FakeHooks {
     }
     fn message_read(&mut self, _message: usize) -> MessageBlock<'_> {
         self.reads += 1;
-        assert!(self.reads < 1_000_000, "the reader keeps reading past the end");
+        assert!(
+            self.reads < 1_000_000,
+            "the reader keeps reading past the end"
+        );
         let errno = if self.reads == self.errno_at { 5 } else { 0 };
         let data: &[u8] = match self.blocks.get(self.next) {
             Some(b) => {
@@ -240,8 +267,16 @@ pub fn message(data: &[u8]) {
     let mut input = Input { data };
     let flags = input.byte();
     let piece = input.byte() as usize;
-    let errno_at = if flags & 1 != 0 { input.byte() as usize } else { 0 };
-    let stop_at = if flags & 2 != 0 { input.byte() as usize } else { 0 };
+    let errno_at = if flags & 1 != 0 {
+        input.byte() as usize
+    } else {
+        0
+    };
+    let stop_at = if flags & 2 != 0 {
+        input.byte() as usize
+    } else {
+        0
+    };
     let body = input.rest();
     let blocks: Vec<Vec<u8>> = if piece == 0 {
         vec![body.to_vec()]
@@ -269,8 +304,19 @@ pub fn message(data: &[u8]) {
         monitor_headers: flags & 8 != 0,
         ..Session::default()
     };
-    let ctx = TransferContext { session: &session, message: 0, hostname: "client.example", now: 0 };
-    let mut hooks = FakeHooks { blocks, next: 0, errno_at, monitor: flags & 16 != 0, reads: 0 };
+    let ctx = TransferContext {
+        session: &session,
+        message: 0,
+        hostname: "client.example",
+        now: 0,
+    };
+    let mut hooks = FakeHooks {
+        blocks,
+        next: 0,
+        errno_at,
+        monitor: flags & 16 != 0,
+        reads: 0,
+    };
 
     let mut out = Vec::new();
     match send_data(&mut out, &mut hooks, &ctx) {
@@ -280,11 +326,17 @@ pub fn message(data: &[u8]) {
         Err(e) => panic!("send_data into a Vec failed: {e:?}"),
     }
 
-    let mut sink = Chunks { chunks: Vec::new(), stop_at };
+    let mut sink = Chunks {
+        chunks: Vec::new(),
+        stop_at,
+    };
     match send_bdat(&mut hooks, &ctx, &mut sink) {
         Ok(()) => {
             let last = sink.chunks.last().expect("no chunk");
-            assert!(last.1 && last.0.is_empty(), "BDAT does not end with an empty LAST chunk");
+            assert!(
+                last.1 && last.0.is_empty(),
+                "BDAT does not end with an empty LAST chunk"
+            );
             for c in &sink.chunks[..sink.chunks.len() - 1] {
                 assert!(!c.1 && !c.0.is_empty(), "empty or LAST chunk in the middle");
             }
@@ -317,14 +369,31 @@ fn fixed_clock() -> Option<(i64, u32)> {
 }
 
 const NAMES: [&[u8]; 16] = [
-    b"Date", b"Message-Id", b"From", b"Sender", b"To", b"Cc", b"Bcc", b"Reply-To",
-    b"Disposition-Notification-To", b"Subject", b"X-Foo", b"Received", b"Return-Path",
-    b"Resent-Date", b"MIME-Version", b"x-foo",
+    b"Date",
+    b"Message-Id",
+    b"From",
+    b"Sender",
+    b"To",
+    b"Cc",
+    b"Bcc",
+    b"Reply-To",
+    b"Disposition-Notification-To",
+    b"Subject",
+    b"X-Foo",
+    b"Received",
+    b"Return-Path",
+    b"Resent-Date",
+    b"MIME-Version",
+    b"x-foo",
 ];
 
 /// Checks one header unit as it goes on the wire.
 pub fn check_header_unit(unit: &[u8]) {
-    assert!(unit.ends_with(b"\r\n"), "header unit without CRLF: {:?}", String::from_utf8_lossy(unit));
+    assert!(
+        unit.ends_with(b"\r\n"),
+        "header unit without CRLF: {:?}",
+        String::from_utf8_lossy(unit)
+    );
     let mut prev = 0u8;
     for (i, &b) in unit.iter().enumerate() {
         if b == b'\r' {
@@ -334,7 +403,10 @@ pub fn check_header_unit(unit: &[u8]) {
             assert_eq!(prev, b'\r', "bare LF in a header unit");
             // A line after the first must be a folded continuation.
             if let Some(&next) = unit.get(i + 1) {
-                assert!(next == b' ' || next == b'\t', "a value starts a new header line");
+                assert!(
+                    next == b' ' || next == b'\t',
+                    "a value starts a new header line"
+                );
             }
         }
         prev = b;
@@ -374,7 +446,11 @@ pub fn headers(data: &[u8]) {
             }
             4 => {
                 let t = input.byte();
-                let v = if t == 0 { None } else { Some(i64::from(t) * 86_400 * 97 - 1_000_000) };
+                let v = if t == 0 {
+                    None
+                } else {
+                    Some(i64::from(t) * 86_400 * 97 - 1_000_000)
+                };
                 let _ = table.set(&name, HeaderValue::Time(v));
             }
             5 => {
@@ -389,16 +465,28 @@ pub fn headers(data: &[u8]) {
             }
         }
     }
-    let mut message = Message::default();
-    message.headers = table;
-    message.reverse_path = Some("sender@example.org".into());
-    let ctx = HeaderContext { message: &message, hostname: "client.example", now: 1_767_225_600 };
-    let env = Environment { local_time: fixed_time, message_id_clock: fixed_clock, pid: 4242 };
+    let message = Message {
+        headers: table,
+        reverse_path: Some("sender@example.org".into()),
+        ..Message::default()
+    };
+    let ctx = HeaderContext {
+        message: &message,
+        hostname: "client.example",
+        now: 1_767_225_600,
+    };
+    let env = Environment {
+        local_time: fixed_time,
+        message_id_clock: fixed_clock,
+        pid: 4242,
+    };
     let mut p = message.headers.start_with(ctx, env);
     let units = input.rest();
     for unit in units.split_inclusive(|&b| b == b'\n').take(1000) {
         match p.process(unit) {
-            Ok(esmtp::core::message::headers::HeaderAction::Replace(bytes)) => check_header_unit(&bytes),
+            Ok(esmtp::core::message::headers::HeaderAction::Replace(bytes)) => {
+                check_header_unit(&bytes)
+            }
             Ok(_) => {}
             Err(f) => assert_ne!(f.errno, 0),
         }

@@ -216,6 +216,22 @@ impl<'s> Engine<'s> {
             self.expect.clear();
             return Ok(());
         }
+        if expect == Expect::Rset {
+            // libESMTP reads and discards the RSET reply whatever it is,
+            // even an unreadable one (protocol.md 9.6; observed: garbage to
+            // RSET, smtp_errno 4, the next message is still sent). Only a
+            // timeout at its start or a lost connection end the session.
+            if let Err(failure) = self.read_reply(hooks, None) {
+                self.error = Some(failure.error.clone());
+                if failure.timeout_at_start {
+                    return Err(Stop::EndNow);
+                }
+                if matches!(failure.error, Error::DroppedConnection) {
+                    return Err(Stop::Quit);
+                }
+            }
+            return Ok(());
+        }
         let status = self.read_into(hooks, self.slot(expect))?;
         let class = status.code / 100;
         match expect {

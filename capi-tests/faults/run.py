@@ -188,6 +188,8 @@ def expect(step, kind):
         return (1, ERR | {6, 20})
     if step == "midbody" and kind in ("garbage", "hugeline"):
         return (1, ERR | {0})        # read as the final reply: refused/unreadable
+    if step == "bdat" and kind == "garbage":
+        return (1, ERR | {6})        # an unreadable BDAT reply reads as an impossible status (15)
     return (1, ERR)
 
 

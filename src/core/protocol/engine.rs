@@ -232,7 +232,19 @@ impl<'s> Engine<'s> {
             }
             return Ok(());
         }
-        let status = self.read_into(hooks, self.slot(expect))?;
+        let status = match self.read_into(hooks, self.slot(expect)) {
+            Ok(status) => status,
+            Err(stop) => {
+                // libESMTP reports an unreadable reply to BDAT as an
+                // impossible status, not a syntax error (observed: 6, not 4).
+                if matches!(expect, Expect::Bdat(_))
+                    && self.error == Some(Error::InvalidResponseSyntax)
+                {
+                    self.error = Some(Error::InvalidResponseStatus);
+                }
+                return Err(stop);
+            }
+        };
         let class = status.code / 100;
         match expect {
             Expect::Etrn(node) => hooks.event(Event::EtrnStatus { node }, None),

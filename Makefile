@@ -22,7 +22,7 @@ UNDEFS     = $(foreach s,$(shell cat $(EXPORTS)),-Wl,--undefined=$(s))
 FORCE:
 
 .PHONY: FORCE all lib cargo-build install uninstall check check-rust check-abi check-unit \
-        check-tls check-diff check-interop check-mem matrix demo bench bench-short deb clean fmt lint
+        check-tls check-diff check-hardening check-interop check-mem matrix demo bench bench-short deb clean fmt lint
 
 all: lib
 
@@ -69,7 +69,7 @@ uninstall:
 
 # ---- tests ---------------------------------------------------------------
 
-check: lib check-rust check-abi check-unit check-mem check-tls check-diff check-interop bench-short
+check: lib check-rust check-abi check-unit check-mem check-tls check-diff check-hardening check-interop bench-short
 	@echo "make check: all suites passed"
 
 check-rust:
@@ -88,6 +88,9 @@ check-tls: lib
 check-diff: lib
 	LIB_UNDER_TEST=$(CURDIR)/$(LIBOUT) INCLUDE_UNDER_TEST=$(CURDIR)/include \
 	  bash capi-tests/diff/run.sh
+
+check-hardening: lib
+	bash capi-tests/hardening.sh $(CURDIR)/$(LIBOUT)
 
 check-interop: lib
 	ESMTP_LIB_DIR=$(CURDIR)/$(LIBOUT) bash tests/interop/all.sh

@@ -3,7 +3,7 @@
 #
 #   ESMTP_LIB_DIR=$PWD/build/lib tests/interop/all.sh [SUITE...]
 #
-# Suites: run (Postfix + aiosmtpd), legacy (Debian's esmtp binary on our
+# Suites: run (Postfix + aiosmtpd), sink (the example flow against smtp-sink), legacy (Debian's esmtp binary on our
 # library), demo (examples/demo.sh), install (make install + pkg-config),
 # deb (package; system install only as root with CI=true or
 # ESMTP_ALLOW_SYSTEM_INSTALL=1).  Default: all of them.
@@ -13,13 +13,14 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export ESMTP_LIB_DIR=${ESMTP_LIB_DIR:-$REPO/build/lib}
 SUITES=("$@")
-[[ ${#SUITES[@]} -gt 0 ]] || SUITES=(run legacy demo install deb)
+[[ ${#SUITES[@]} -gt 0 ]] || SUITES=(run sink legacy demo install deb)
 
 declare -A RESULT
 failed=0
 for s in "${SUITES[@]}"; do
     case $s in
     run) cmd=(bash "$HERE/run.sh") ;;
+    sink) cmd=(bash "$HERE/sink.sh") ;;
     legacy) cmd=(bash "$HERE/legacy.sh") ;;
     demo) cmd=(bash "$REPO/examples/demo.sh") ;;
     install) cmd=(bash "$HERE/install.sh") ;;

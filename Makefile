@@ -19,8 +19,10 @@ MAP        := include/libesmtp.map
 NATIVE_LIBS := -lssl -lcrypto -lpthread -ldl -lm -lc -lgcc_s
 UNDEFS     = $(foreach s,$(shell cat $(EXPORTS)),-Wl,--undefined=$(s))
 
-.PHONY: all lib cargo-build install uninstall check check-rust check-abi check-unit \
-        check-tls check-diff check-interop check-mem matrix demo bench bench-short deb clean fmt lint
+FORCE:
+
+.PHONY: FORCE all lib cargo-build install uninstall check check-rust check-abi check-unit \
+        check-tls check-diff check-hardening check-interop check-mem matrix demo bench bench-short deb clean fmt lint
 
 all: lib
 
@@ -45,7 +47,7 @@ $(LIBOUT)/libesmtp.a: cargo-build
 	@mkdir -p $(LIBOUT)
 	cp $(RUSTLIB) $@
 
-$(BUILD)/libesmtp-1.0.pc: pkgconfig/libesmtp-1.0.pc.in
+$(BUILD)/libesmtp-1.0.pc: pkgconfig/libesmtp-1.0.pc.in FORCE
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
@@ -67,7 +69,7 @@ uninstall:
 
 # ---- tests ---------------------------------------------------------------
 
-check: lib check-rust check-abi check-unit check-tls check-diff check-interop bench-short
+check: lib check-rust check-abi check-unit check-mem check-tls check-diff check-hardening check-interop bench-short
 	@echo "make check: all suites passed"
 
 check-rust:
@@ -86,6 +88,9 @@ check-tls: lib
 check-diff: lib
 	LIB_UNDER_TEST=$(CURDIR)/$(LIBOUT) INCLUDE_UNDER_TEST=$(CURDIR)/include \
 	  bash capi-tests/diff/run.sh
+
+check-hardening: lib
+	bash capi-tests/hardening.sh $(CURDIR)/$(LIBOUT)
 
 check-interop: lib
 	ESMTP_LIB_DIR=$(CURDIR)/$(LIBOUT) bash tests/interop/all.sh

@@ -37,6 +37,8 @@ declare -A OURS_ONLY_EXPECT=(
   [t25-sequential-ours-only]='^start -> 1 errno 0 status 250'
 )
 
+# Show AUTH lines in the monitor as libESMTP does, so transcripts compare.
+export ESMTP_MONITOR_SHOW_AUTH=1
 pass=0 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -125,6 +127,7 @@ scenario t09-ca-0644-enabled       ca_0644       $(S ipsan) -- -m 1
 scenario t10-ca-dir-0755           ca_dir_0755   $(S ipsan) -- -m 2
 scenario t11-454                   ca_ok         $(S ipsan) --starttls-reply "454 TLS not available" -- -m 1
 scenario t12-client-cert           client_ok     $(S ipsan) --client-ca "$C/ca.pem" -- -m 2
+scenario t27-client-cert-external  client_ok     $(S ipsan) --client-ca "$C/ca.pem" --auth-external -- -m 2 -e
 scenario t13-client-cert-0644      client_0644   $(S ipsan) -- -m 2
 scenario t14-client-key-only       client_keyonly $(S ipsan) -- -m 1
 scenario t15-encrypted-key         client_enc    $(S ipsan) --client-ca "$C/ca.pem" -- -m 2 -p keypass

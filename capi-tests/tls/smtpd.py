@@ -8,8 +8,10 @@ Options: --cert PEM (certificate + key; no STARTTLS offered without it),
 --tickets N (TLS 1.3 session tickets to send, default 0),
 --starttls-reply "454 ..." (refuse STARTTLS), --inject (send a plaintext
 line right after the 220 to STARTTLS), --client-ca PEM (require a client
-certificate), --tls12 (at most TLS 1.2)."""
-import argparse, socket, ssl, sys
+certificate), --tls12 (at most TLS 1.2), --auth-external (offer AUTH
+EXTERNAL after TLS and accept the identity that is the client certificate's
+CN)."""
+import argparse, base64, socket, ssl, sys
 
 p = argparse.ArgumentParser()
 p.add_argument("--cert")
@@ -19,6 +21,7 @@ p.add_argument("--client-ca")
 p.add_argument("--tls12", action="store_true")
 p.add_argument("--tickets", type=int, default=0)
 p.add_argument("--log", default="/dev/null")
+p.add_argument("--auth-external", action="store_true")
 a = p.parse_args()
 
 ctx = None
@@ -52,6 +55,7 @@ def serve(conn):
 
     send("220 test.example ESMTP")
     in_data = False
+    peer_cn = None
     while True:
         raw = f.readline()
         if not raw:
@@ -69,7 +73,7 @@ def serve(conn):
             if ctx and not tls:
                 caps.append("STARTTLS")
             if tls:
-                caps.append("AUTH PLAIN")
+                caps.append("AUTH EXTERNAL PLAIN" if a.auth_external else "AUTH PLAIN")
             for c in caps[:-1]:
                 send("250-" + c)
             send("250 " + caps[-1])
@@ -93,8 +97,23 @@ def serve(conn):
             if peer:
                 cn = [v for rdn in peer.get("subject", ()) for k, v in rdn if k == "commonName"]
                 log.write("client certificate: %s\n" % ",".join(cn))
+                peer_cn = cn[0] if cn else None
             f = conn.makefile("rb")
             tls = True
+        elif a.auth_external and tls and line.upper().startswith("AUTH EXTERNAL"):
+            arg = line[len("AUTH EXTERNAL"):].strip()
+            if not arg:
+                send("334 ")
+                arg = f.readline().decode("latin-1").strip()
+            try:
+                identity = base64.b64decode(arg, validate=True).decode("utf-8") if arg != "=" else ""
+            except Exception:
+                identity = None
+            log.write("auth: EXTERNAL identity=%r certificate CN=%r\n" % (identity, peer_cn))
+            if identity is not None and peer_cn and identity in ("", peer_cn):
+                send("235 2.7.0 authenticated")
+            else:
+                send("535 5.7.8 identity does not match the certificate")
         elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
             send("250 ok")
         elif verb == "DATA":

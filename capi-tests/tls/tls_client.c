@@ -9,9 +9,11 @@
  *   -p PASS     install a pass-phrase callback answering PASS
  *   -x CAFILE   use an application SSL_CTX trusting CAFILE ("-" = no CA)
  *   -n N        run N sessions one after another (default 1)
+ *   -e          attach an auth context (EXTERNAL comes from the client certificate)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <openssl/ssl.h>
+#include <auth-client.h>
 #include <libesmtp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +24,16 @@
 static int answers[16][2];
 static int n_answers;
 static const char *passphrase;
+static int use_auth;
+
+/* EXTERNAL asks nothing; the callback only has to exist (auth_client_enabled). */
+static int interact_cb(auth_client_request_t request, char **result, int fields, void *arg) {
+    (void) request;
+    (void) arg;
+    for (int i = 0; i < fields; i++)
+        result[i] = "";
+    return 1;
+}
 
 static int answer_for(int event, int preset) {
     for (int i = 0; i < n_answers; i++)
@@ -143,6 +155,12 @@ static int one_session(const char *server, int mode, const char *cafile) {
     smtp_set_hostname(s, "client.example");
     smtp_set_eventcb(s, event_cb, NULL);
     smtp_set_monitorcb(s, monitor_cb, NULL, 0);
+    auth_context_t auth = NULL;
+    if (use_auth) {
+        auth = auth_create_context();
+        auth_set_interact_cb(auth, interact_cb, NULL);
+        smtp_auth_set_context(s, auth);
+    }
     smtp_starttls_enable(s, (enum starttls_option) mode);
     if (cafile) {
         SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -158,14 +176,21 @@ static int one_session(const char *server, int mode, const char *cafile) {
     int r = smtp_start_session(s);
     const smtp_status_t *st = smtp_message_transfer_status(m);
     printf("start -> %d errno %d status %d\n", r, smtp_errno(), st ? st->code : -1);
+    if (auth) {
+        const char *mech = auth_mechanism_name(auth);
+        printf("auth mechanism: %s\n", mech ? mech : "(none)");
+    }
     fflush(stdout);
-    return smtp_destroy_session(s);
+    r = smtp_destroy_session(s);
+    if (auth)
+        auth_destroy_context(auth);
+    return r;
 }
 
 int main(int argc, char **argv) {
     int mode = Starttls_REQUIRED, runs = 1, c;
     const char *cafile = NULL;
-    while ((c = getopt(argc, argv, "m:a:p:x:n:")) != -1) {
+    while ((c = getopt(argc, argv, "m:a:p:x:n:e")) != -1) {
         switch (c) {
         case 'm': mode = atoi(optarg); break;
         case 'a':
@@ -176,6 +201,7 @@ int main(int argc, char **argv) {
         case 'p': passphrase = optarg; break;
         case 'x': cafile = optarg; break;
         case 'n': runs = atoi(optarg); break;
+        case 'e': use_auth = 1; break;
         default: return 2;
         }
     }

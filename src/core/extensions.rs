@@ -46,8 +46,6 @@ impl std::ops::BitOr for ExtSet {
 
 /// libESMTP keeps only this many characters of an EHLO keyword.
 const KEYWORD_MAX: usize = 31;
-/// libESMTP keeps only this many characters of an AUTH mechanism name.
-const MECHANISM_MAX: usize = 63;
 
 /// What one EHLO reply said about the server (spec 5.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,20 +133,9 @@ impl EhloInfo {
     }
 
     fn add_mechanisms(&mut self, args: &[u8]) {
-        for name in args
-            .split(|b| b.is_ascii_whitespace())
-            .filter(|n| !n.is_empty())
-        {
-            let name = &name[..name.len().min(MECHANISM_MAX)];
-            let name = String::from_utf8_lossy(name).into_owned();
-            if !self
-                .auth_mechanisms
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(&name))
-            {
-                self.auth_mechanisms.push(name);
-            }
-        }
+        // One parser for the AUTH list: libESMTP's, which keeps only atom
+        // characters (a server cannot smuggle odd bytes into a name).
+        crate::core::sasl::smtp::add_mechanisms(&mut self.auth_mechanisms, args);
     }
 }
 

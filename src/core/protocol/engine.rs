@@ -240,7 +240,35 @@ impl<'s> Engine<'s> {
             self.expect.clear();
             return Ok(());
         }
-        let code = self.read_code_into(hooks, self.slot(expect))?;
+        if expect == Expect::Rset {
+            // libESMTP reads and discards the RSET reply whatever it is,
+            // even an unreadable one (protocol.md 9.6; observed: garbage to
+            // RSET, smtp_errno 4, the next message is still sent). Only a
+            // timeout at its start or a lost connection end the session.
+            if let Err(failure) = self.read_reply(hooks, None) {
+                self.error = Some(failure.error.clone());
+                if failure.timeout_at_start {
+                    return Err(Stop::EndNow);
+                }
+                if matches!(failure.error, Error::DroppedConnection) {
+                    return Err(Stop::Quit);
+                }
+            }
+            return Ok(());
+        }
+        let code = match self.read_code_into(hooks, self.slot(expect)) {
+            Ok(code) => code,
+            Err(stop) => {
+                // libESMTP reports an unreadable reply to BDAT as an
+                // impossible status, not a syntax error (observed: 6, not 4).
+                if matches!(expect, Expect::Bdat(_))
+                    && self.error == Some(Error::InvalidResponseSyntax)
+                {
+                    self.error = Some(Error::InvalidResponseStatus);
+                }
+                return Err(stop);
+            }
+        };
         let class = code / 100;
         match expect {
             Expect::Etrn(node) => hooks.event(Event::EtrnStatus { node }, None),

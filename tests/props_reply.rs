@@ -57,7 +57,7 @@ struct Endless {
 }
 
 impl LineSource for Endless {
-    fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
+    fn next_line(&mut self, max: usize) -> Result<&[u8], ReadFailure> {
         // The transport refuses a line over `max` (it never allocates more).
         assert!(max <= MAX_REPLY_BYTES);
         self.served += 1;
@@ -86,7 +86,7 @@ struct Many {
 }
 
 impl LineSource for Many {
-    fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
+    fn next_line(&mut self, max: usize) -> Result<&[u8], ReadFailure> {
         self.asked += 1;
         assert!(
             self.asked <= self.n + 1,
@@ -95,7 +95,7 @@ impl LineSource for Many {
         if self.line.len() > max {
             return Err(ReadFailure::TooLong);
         }
-        Ok(self.line.clone())
+        Ok(&self.line)
     }
     fn syntax_warning(&mut self) -> bool {
         false

@@ -61,7 +61,7 @@ struct Lines<'a> {
 }
 
 impl LineSource for Lines<'_> {
-    fn next_line(&mut self, max: usize) -> Result<Vec<u8>, ReadFailure> {
+    fn next_line(&mut self, max: usize) -> Result<&[u8], ReadFailure> {
         if self.data.is_empty() {
             return Err(ReadFailure::Closed);
         }
@@ -76,7 +76,7 @@ impl LineSource for Lines<'_> {
         let (line, rest) = self.data.split_at(end);
         self.data = rest;
         self.lines_served += 1;
-        Ok(line.to_vec())
+        Ok(line)
     }
     fn syntax_warning(&mut self) -> bool {
         self.quit_on_warning
@@ -478,7 +478,7 @@ pub fn headers(data: &[u8]) {
     let env = Environment {
         local_time: fixed_time,
         message_id_clock: fixed_clock,
-        pid: 4242,
+        pid: || 4242,
     };
     let mut p = message.headers.start_with(ctx, env);
     let units = input.rest();

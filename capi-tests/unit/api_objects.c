@@ -273,6 +273,9 @@ static void appdata_tests(void) {
     printf("deprecated set returns: %s\n", (char *)smtp_message_set_application_data(m, md2));
     smtp_message_set_application_data_release(m, md, release_cb);
     printf("after message set_release over deprecated: [%s]\n", release_log);
+    printf("deprecated recipient set returns: %s\n", (char *)smtp_recipient_set_application_data(r, rd));
+    printf("deprecated etrn set returns: %s\n", (char *)smtp_etrn_set_application_data(n, nd));
+    printf("deprecated session set returns: %s\n", (char *)smtp_set_application_data(s, sd2));
     smtp_recipient_set_application_data_release(r, rd, release_cb);
     smtp_etrn_set_application_data_release(n, nd, release_cb);
     printf("gets: %s %s %s\n", (char *)smtp_message_get_application_data(m),

@@ -152,9 +152,7 @@ impl SessionHooks for CHooks {
                 }
                 Event::RcptStatus { message, recipient } => {
                     let r = self.recipient_ptr(message, recipient);
-                    let mailbox = r
-                        .as_ref()
-                        .map_or(std::ptr::null(), |r| r.mailbox_c.as_ptr());
+                    let mailbox = r.as_ref().map_or(std::ptr::null(), |r| r.mailbox_ptr());
                     f(s, n, arg, mailbox, r)
                 }
                 Event::MessageData { message, len } => {

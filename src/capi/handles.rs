@@ -60,7 +60,6 @@ pub struct smtp_recipient {
     pub(crate) message: *mut smtp_message,
     pub(crate) index: usize,
     pub(crate) app: AppData,
-    pub(crate) mailbox_c: CString,
     pub(crate) status: StatusMirror,
 }
 
@@ -113,6 +112,16 @@ impl smtp_recipient {
 
     pub(crate) fn core(&self) -> &model::Recipient {
         &self.message().core().recipients[self.index]
+    }
+
+    /// The mailbox as a C string, owned by the core model (stored once,
+    /// NUL-terminated; its heap buffer never moves while the recipient lives).
+    pub(crate) fn mailbox_ptr(&self) -> *const c_char {
+        self.core()
+            .mailbox
+            .as_bytes_with_nul()
+            .as_ptr()
+            .cast::<c_char>()
     }
 }
 
@@ -232,7 +241,19 @@ pub unsafe fn etrn_ref<'a>(ptr: *mut smtp_etrn_node) -> Option<&'a smtp_etrn_nod
     unsafe { ptr.as_ref() }
 }
 
-/// Copies a C string argument. `None` for NULL.
+/// Borrows a C string argument (valid for the call). `None` for NULL.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
+pub unsafe fn c_str<'a>(ptr: *const c_char) -> Option<&'a std::ffi::CStr> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller.
+    Some(unsafe { std::ffi::CStr::from_ptr(ptr) })
+}
+
+/// An owned copy of a C string argument; `None` for NULL.
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string.

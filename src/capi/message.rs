@@ -19,6 +19,12 @@ use crate::core::model::{self, DeliverBy};
 pub const MAX_MAILBOX_LEN: usize = 512;
 
 /// Validates a string that goes into an SMTP command.
+pub(crate) fn command_str(c: &std::ffi::CStr, max: usize) -> Option<&str> {
+    let text = std::str::from_utf8(c.to_bytes()).ok()?;
+    (!has_line_break(text.as_bytes()) && text.len() <= max).then_some(text)
+}
+
+/// Validates a string that goes into an SMTP command (owned).
 pub(crate) fn command_string(c: CString, max: usize) -> Option<String> {
     let text = String::from_utf8(c.into_bytes()).ok()?;
     (!has_line_break(text.as_bytes()) && text.len() <= max).then_some(text)

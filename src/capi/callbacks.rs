@@ -99,7 +99,7 @@ impl CHooks {
         match *event {
             Event::MailStatus { message } | Event::MessageSent { message } => {
                 if let Some(m) = session.messages.get(message) {
-                    m.sync_statuses();
+                    m.refresh_statuses();
                 }
             }
             Event::RcptStatus { message, recipient } => {
@@ -108,12 +108,12 @@ impl CHooks {
                     .get(message)
                     .and_then(|m| m.recipients.get(recipient))
                 {
-                    r.sync_status();
+                    r.refresh_status();
                 }
             }
             Event::EtrnStatus { node } => {
                 if let Some(n) = session.etrn_nodes.get(node) {
-                    n.sync_status();
+                    n.refresh_status();
                 }
             }
             _ => {}

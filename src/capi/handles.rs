@@ -283,23 +283,33 @@ pub fn c_bool(ok: bool) -> c_int {
 }
 
 impl smtp_message {
-    /// Refreshes both C status mirrors from the core.
-    pub(crate) fn sync_statuses(&self) {
+    /// Refreshes both C status mirrors from the core (those handed out).
+    pub(crate) fn refresh_statuses(&self) {
         let core = self.core();
-        self.reverse_path_status.sync(&core.reverse_path_status);
-        self.transfer_status.sync(&core.transfer_status);
+        self.reverse_path_status.refresh(&core.reverse_path_status);
+        self.transfer_status.refresh(&core.transfer_status);
     }
 }
 
 impl smtp_recipient {
-    pub(crate) fn sync_status(&self) -> *const super::status::smtp_status {
-        self.status.sync(&self.core().status)
+    /// The C status, up to date (the getter).
+    pub(crate) fn status_ptr(&self) -> *const super::status::smtp_status {
+        self.status.get(&self.core().status)
+    }
+
+    pub(crate) fn refresh_status(&self) {
+        self.status.refresh(&self.core().status)
     }
 }
 
 impl smtp_etrn_node {
-    pub(crate) fn sync_status(&self) -> *const super::status::smtp_status {
-        self.status.sync(&self.core().status)
+    /// The C status, up to date (the getter).
+    pub(crate) fn status_ptr(&self) -> *const super::status::smtp_status {
+        self.status.get(&self.core().status)
+    }
+
+    pub(crate) fn refresh_status(&self) {
+        self.status.refresh(&self.core().status)
     }
 }
 
@@ -308,13 +318,13 @@ impl smtp_session {
     /// application kept show the results).
     pub(crate) fn sync_all_statuses(&self) {
         for m in &self.messages {
-            m.sync_statuses();
+            m.refresh_statuses();
             for r in &m.recipients {
-                r.sync_status();
+                r.refresh_status();
             }
         }
         for n in &self.etrn_nodes {
-            n.sync_status();
+            n.refresh_status();
         }
     }
 }

@@ -163,7 +163,7 @@ pub unsafe extern "C" fn smtp_message_transfer_status(
         let m = unsafe { message_ref(message) };
         check_args!(m.is_some(), std::ptr::null());
         m.map_or(std::ptr::null(), |m| {
-            m.transfer_status.sync(&m.core().transfer_status)
+            m.transfer_status.get(&m.core().transfer_status)
         })
     })
 }
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn smtp_reverse_path_status(
         let m = unsafe { message_ref(message) };
         check_args!(m.is_some(), std::ptr::null());
         m.map_or(std::ptr::null(), |m| {
-            m.reverse_path_status.sync(&m.core().reverse_path_status)
+            m.reverse_path_status.get(&m.core().reverse_path_status)
         })
     })
 }

@@ -73,17 +73,21 @@ pub unsafe extern "C" fn smtp_enumerate_recipients(
         }
         check_args!(cb.is_some(), 0);
         let Some(cb) = cb else { return 0 };
-        let items: Vec<(*mut smtp_recipient, *const c_char)> = m
-            .recipients
-            .iter()
-            .map(|r| {
-                (
-                    &**r as *const smtp_recipient as *mut smtp_recipient,
-                    r.mailbox_ptr(),
-                )
-            })
-            .collect();
-        for (r, mailbox) in items {
+        // The recipients there are now, in order, without a snapshot copy:
+        // recipients are only ever appended and their handles are boxed, so
+        // index `i` names the same recipient throughout. No reference is
+        // held across the callback (which may add recipients).
+        let count = m.recipients.len();
+        for i in 0..count {
+            // SAFETY: per the contract.
+            let Some(r) = (unsafe { message_ref(message) }).and_then(|m| m.recipients.get(i))
+            else {
+                break;
+            };
+            let (r, mailbox) = (
+                &**r as *const smtp_recipient as *mut smtp_recipient,
+                r.mailbox_ptr(),
+            );
             // SAFETY: the application's callback with valid handle and string.
             unsafe { cb(r, mailbox, arg) };
         }
@@ -103,7 +107,7 @@ pub unsafe extern "C" fn smtp_recipient_status(
         // SAFETY: per the contract.
         let r = unsafe { recipient_ref(recipient) };
         check_args!(r.is_some(), std::ptr::null());
-        r.map_or(std::ptr::null(), |r| r.sync_status())
+        r.map_or(std::ptr::null(), |r| r.status_ptr())
     })
 }
 

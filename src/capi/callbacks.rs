@@ -144,10 +144,13 @@ impl SessionHooks for CHooks {
                     let m = self.message_ptr(message);
                     let rp = self
                         .session()
+                        .core
                         .messages
                         .get(message)
-                        .and_then(|m| m.reverse_path_c.as_ref())
-                        .map_or(std::ptr::null(), |c| c.as_ptr());
+                        .and_then(|m| m.reverse_path.as_ref())
+                        .map_or(std::ptr::null(), |c| {
+                            c.as_bytes_with_nul().as_ptr().cast::<c_char>()
+                        });
                     f(s, n, arg, rp, m)
                 }
                 Event::RcptStatus { message, recipient } => {

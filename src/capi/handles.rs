@@ -50,7 +50,6 @@ pub struct smtp_message {
     pub(crate) app: AppData,
     pub(crate) recipients: Vec<Box<smtp_recipient>>,
     pub(crate) message_cb: Cell<Option<MessageCallback>>,
-    pub(crate) reverse_path_c: Option<CString>,
     pub(crate) reverse_path_status: StatusMirror,
     pub(crate) transfer_status: StatusMirror,
 }

@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, CString};
 
 use super::callbacks::MessageCallback;
 use super::handles::{
-    c_string, has_line_break, message_core_mut, message_mut, message_ref, session_mut, session_ref,
-    smtp_message, smtp_session,
+    c_str, c_string, has_line_break, message_core_mut, message_mut, message_ref, session_mut,
+    session_ref, smtp_message, smtp_session,
 };
 use super::macros::guard;
 use super::status::smtp_status;
@@ -51,7 +51,6 @@ pub unsafe extern "C" fn smtp_add_message(session: *mut smtp_session) -> *mut sm
             app: Default::default(),
             recipients: Vec::new(),
             message_cb: Default::default(),
-            reverse_path_c: None,
             reverse_path_status: StatusMirror::default(),
             transfer_status: StatusMirror::default(),
         });
@@ -103,21 +102,19 @@ pub unsafe extern "C" fn smtp_set_reverse_path(
 ) -> c_int {
     guard(0, || {
         // SAFETY: per the contract.
-        let mailbox = unsafe { c_string(mailbox) };
-        let core_value = match mailbox.clone() {
+        let core_value = match unsafe { c_str(mailbox) } {
             None => None,
             Some(c) => {
-                let v = command_string(c, MAX_MAILBOX_LEN);
+                let v = command_str(c, MAX_MAILBOX_LEN);
                 check_args!(v.is_some(), 0);
-                v
+                v.map(model::Mailbox::from)
             }
         };
-        // SAFETY: per the contract.
-        let Some(m) = (unsafe { message_mut(message) }) else {
+        // SAFETY: per the contract (NULL, or a running session: refused).
+        if unsafe { message_mut(message) }.is_none() {
             check_args!(false, 0);
             return 0;
-        };
-        m.reverse_path_c = mailbox;
+        }
         // SAFETY: as above; message_mut succeeded so this does too.
         if let Some(core) = unsafe { message_core_mut(message) } {
             core.reverse_path = core_value;

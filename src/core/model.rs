@@ -201,7 +201,7 @@ impl Recipient {
 #[derive(Debug, Default)]
 pub struct Message {
     /// `None` and `Some("")` both give `MAIL FROM:<>`.
-    pub reverse_path: Option<String>,
+    pub reverse_path: Option<Mailbox>,
     pub recipients: Vec<Recipient>,
     pub headers: HeaderTable,
     pub dsn_ret: i32,

@@ -99,7 +99,7 @@ impl CHooks {
         match *event {
             Event::MailStatus { message } | Event::MessageSent { message } => {
                 if let Some(m) = session.messages.get(message) {
-                    m.sync_statuses();
+                    m.refresh_statuses();
                 }
             }
             Event::RcptStatus { message, recipient } => {
@@ -108,12 +108,12 @@ impl CHooks {
                     .get(message)
                     .and_then(|m| m.recipients.get(recipient))
                 {
-                    r.sync_status();
+                    r.refresh_status();
                 }
             }
             Event::EtrnStatus { node } => {
                 if let Some(n) = session.etrn_nodes.get(node) {
-                    n.sync_status();
+                    n.refresh_status();
                 }
             }
             _ => {}
@@ -144,17 +144,18 @@ impl SessionHooks for CHooks {
                     let m = self.message_ptr(message);
                     let rp = self
                         .session()
+                        .core
                         .messages
                         .get(message)
-                        .and_then(|m| m.reverse_path_c.as_ref())
-                        .map_or(std::ptr::null(), |c| c.as_ptr());
+                        .and_then(|m| m.reverse_path.as_ref())
+                        .map_or(std::ptr::null(), |c| {
+                            c.as_bytes_with_nul().as_ptr().cast::<c_char>()
+                        });
                     f(s, n, arg, rp, m)
                 }
                 Event::RcptStatus { message, recipient } => {
                     let r = self.recipient_ptr(message, recipient);
-                    let mailbox = r
-                        .as_ref()
-                        .map_or(std::ptr::null(), |r| r.mailbox_c.as_ptr());
+                    let mailbox = r.as_ref().map_or(std::ptr::null(), |r| r.mailbox_ptr());
                     f(s, n, arg, mailbox, r)
                 }
                 Event::MessageData { message, len } => {

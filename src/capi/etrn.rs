@@ -103,6 +103,6 @@ pub unsafe extern "C" fn smtp_etrn_node_status(node: *mut smtp_etrn_node) -> *co
         // SAFETY: per the contract.
         let n = unsafe { etrn_ref(node) };
         check_args!(n.is_some(), std::ptr::null());
-        n.map_or(std::ptr::null(), |n| n.sync_status())
+        n.map_or(std::ptr::null(), |n| n.status_ptr())
     })
 }

@@ -50,7 +50,6 @@ pub struct smtp_message {
     pub(crate) app: AppData,
     pub(crate) recipients: Vec<Box<smtp_recipient>>,
     pub(crate) message_cb: Cell<Option<MessageCallback>>,
-    pub(crate) reverse_path_c: Option<CString>,
     pub(crate) reverse_path_status: StatusMirror,
     pub(crate) transfer_status: StatusMirror,
 }
@@ -60,7 +59,6 @@ pub struct smtp_recipient {
     pub(crate) message: *mut smtp_message,
     pub(crate) index: usize,
     pub(crate) app: AppData,
-    pub(crate) mailbox_c: CString,
     pub(crate) status: StatusMirror,
 }
 
@@ -113,6 +111,16 @@ impl smtp_recipient {
 
     pub(crate) fn core(&self) -> &model::Recipient {
         &self.message().core().recipients[self.index]
+    }
+
+    /// The mailbox as a C string, owned by the core model (stored once,
+    /// NUL-terminated; its heap buffer never moves while the recipient lives).
+    pub(crate) fn mailbox_ptr(&self) -> *const c_char {
+        self.core()
+            .mailbox
+            .as_bytes_with_nul()
+            .as_ptr()
+            .cast::<c_char>()
     }
 }
 
@@ -232,7 +240,19 @@ pub unsafe fn etrn_ref<'a>(ptr: *mut smtp_etrn_node) -> Option<&'a smtp_etrn_nod
     unsafe { ptr.as_ref() }
 }
 
-/// Copies a C string argument. `None` for NULL.
+/// Borrows a C string argument (valid for the call). `None` for NULL.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
+pub unsafe fn c_str<'a>(ptr: *const c_char) -> Option<&'a std::ffi::CStr> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller.
+    Some(unsafe { std::ffi::CStr::from_ptr(ptr) })
+}
+
+/// An owned copy of a C string argument; `None` for NULL.
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string.
@@ -262,23 +282,33 @@ pub fn c_bool(ok: bool) -> c_int {
 }
 
 impl smtp_message {
-    /// Refreshes both C status mirrors from the core.
-    pub(crate) fn sync_statuses(&self) {
+    /// Refreshes both C status mirrors from the core (those handed out).
+    pub(crate) fn refresh_statuses(&self) {
         let core = self.core();
-        self.reverse_path_status.sync(&core.reverse_path_status);
-        self.transfer_status.sync(&core.transfer_status);
+        self.reverse_path_status.refresh(&core.reverse_path_status);
+        self.transfer_status.refresh(&core.transfer_status);
     }
 }
 
 impl smtp_recipient {
-    pub(crate) fn sync_status(&self) -> *const super::status::smtp_status {
-        self.status.sync(&self.core().status)
+    /// The C status, up to date (the getter).
+    pub(crate) fn status_ptr(&self) -> *const super::status::smtp_status {
+        self.status.get(&self.core().status)
+    }
+
+    pub(crate) fn refresh_status(&self) {
+        self.status.refresh(&self.core().status)
     }
 }
 
 impl smtp_etrn_node {
-    pub(crate) fn sync_status(&self) -> *const super::status::smtp_status {
-        self.status.sync(&self.core().status)
+    /// The C status, up to date (the getter).
+    pub(crate) fn status_ptr(&self) -> *const super::status::smtp_status {
+        self.status.get(&self.core().status)
+    }
+
+    pub(crate) fn refresh_status(&self) {
+        self.status.refresh(&self.core().status)
     }
 }
 
@@ -287,13 +317,13 @@ impl smtp_session {
     /// application kept show the results).
     pub(crate) fn sync_all_statuses(&self) {
         for m in &self.messages {
-            m.sync_statuses();
+            m.refresh_statuses();
             for r in &m.recipients {
-                r.sync_status();
+                r.refresh_status();
             }
         }
         for n in &self.etrn_nodes {
-            n.sync_status();
+            n.refresh_status();
         }
     }
 }

@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void, CString};
 
 use super::callbacks::MessageCallback;
 use super::handles::{
-    c_string, has_line_break, message_core_mut, message_mut, message_ref, session_mut, session_ref,
-    smtp_message, smtp_session,
+    c_str, c_string, has_line_break, message_core_mut, message_mut, message_ref, session_mut,
+    session_ref, smtp_message, smtp_session,
 };
 use super::macros::guard;
 use super::status::smtp_status;
@@ -19,6 +19,12 @@ use crate::core::model::{self, DeliverBy};
 pub const MAX_MAILBOX_LEN: usize = 512;
 
 /// Validates a string that goes into an SMTP command.
+pub(crate) fn command_str(c: &std::ffi::CStr, max: usize) -> Option<&str> {
+    let text = std::str::from_utf8(c.to_bytes()).ok()?;
+    (!has_line_break(text.as_bytes()) && text.len() <= max).then_some(text)
+}
+
+/// Validates a string that goes into an SMTP command (owned).
 pub(crate) fn command_string(c: CString, max: usize) -> Option<String> {
     let text = String::from_utf8(c.into_bytes()).ok()?;
     (!has_line_break(text.as_bytes()) && text.len() <= max).then_some(text)
@@ -45,7 +51,6 @@ pub unsafe extern "C" fn smtp_add_message(session: *mut smtp_session) -> *mut sm
             app: Default::default(),
             recipients: Vec::new(),
             message_cb: Default::default(),
-            reverse_path_c: None,
             reverse_path_status: StatusMirror::default(),
             transfer_status: StatusMirror::default(),
         });
@@ -97,21 +102,19 @@ pub unsafe extern "C" fn smtp_set_reverse_path(
 ) -> c_int {
     guard(0, || {
         // SAFETY: per the contract.
-        let mailbox = unsafe { c_string(mailbox) };
-        let core_value = match mailbox.clone() {
+        let core_value = match unsafe { c_str(mailbox) } {
             None => None,
             Some(c) => {
-                let v = command_string(c, MAX_MAILBOX_LEN);
+                let v = command_str(c, MAX_MAILBOX_LEN);
                 check_args!(v.is_some(), 0);
-                v
+                v.map(model::Mailbox::from)
             }
         };
-        // SAFETY: per the contract.
-        let Some(m) = (unsafe { message_mut(message) }) else {
+        // SAFETY: per the contract (NULL, or a running session: refused).
+        if unsafe { message_mut(message) }.is_none() {
             check_args!(false, 0);
             return 0;
-        };
-        m.reverse_path_c = mailbox;
+        }
         // SAFETY: as above; message_mut succeeded so this does too.
         if let Some(core) = unsafe { message_core_mut(message) } {
             core.reverse_path = core_value;
@@ -157,7 +160,7 @@ pub unsafe extern "C" fn smtp_message_transfer_status(
         let m = unsafe { message_ref(message) };
         check_args!(m.is_some(), std::ptr::null());
         m.map_or(std::ptr::null(), |m| {
-            m.transfer_status.sync(&m.core().transfer_status)
+            m.transfer_status.get(&m.core().transfer_status)
         })
     })
 }
@@ -175,7 +178,7 @@ pub unsafe extern "C" fn smtp_reverse_path_status(
         let m = unsafe { message_ref(message) };
         check_args!(m.is_some(), std::ptr::null());
         m.map_or(std::ptr::null(), |m| {
-            m.reverse_path_status.sync(&m.core().reverse_path_status)
+            m.reverse_path_status.get(&m.core().reverse_path_status)
         })
     })
 }

@@ -3,11 +3,11 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::handles::{
-    c_string, message_mut, message_ref, recipient_core_mut, recipient_ref, session_mut,
+    c_str, c_string, message_mut, message_ref, recipient_core_mut, recipient_ref, session_mut,
     smtp_message, smtp_recipient,
 };
 use super::macros::guard;
-use super::message::{command_string, MAX_MAILBOX_LEN};
+use super::message::{command_str, command_string, MAX_MAILBOX_LEN};
 use super::status::{smtp_status, StatusMirror};
 use crate::core::extensions::ExtSet;
 use crate::core::model;
@@ -24,14 +24,11 @@ pub unsafe extern "C" fn smtp_add_recipient(
 ) -> *mut smtp_recipient {
     guard(std::ptr::null_mut(), || {
         // SAFETY: per the contract.
-        let mailbox_c = unsafe { c_string(mailbox) };
-        let mailbox = mailbox_c
-            .clone()
-            .and_then(|c| command_string(c, MAX_MAILBOX_LEN));
+        let mailbox = unsafe { c_str(mailbox) }.and_then(|c| command_str(c, MAX_MAILBOX_LEN));
         // SAFETY: per the contract.
         let m = unsafe { message_mut(message) };
         check_args!(m.is_some() && mailbox.is_some(), std::ptr::null_mut());
-        let (Some(m), Some(mailbox), Some(mailbox_c)) = (m, mailbox, mailbox_c) else {
+        let (Some(m), Some(mailbox)) = (m, mailbox) else {
             return std::ptr::null_mut();
         };
         let (session, msg_index) = (m.session, m.index);
@@ -40,7 +37,6 @@ pub unsafe extern "C" fn smtp_add_recipient(
             message,
             index,
             app: Default::default(),
-            mailbox_c,
             status: StatusMirror::default(),
         });
         let ptr: *mut smtp_recipient = &mut *handle;
@@ -48,7 +44,8 @@ pub unsafe extern "C" fn smtp_add_recipient(
         // SAFETY: the message's session is valid and not running (message_mut).
         if let Some(s) = unsafe { session_mut(session) } {
             if let Some(core) = s.core.messages.get_mut(msg_index) {
-                core.recipients.push(model::Recipient::new(mailbox));
+                core.recipients
+                    .push(model::Recipient::new(model::Mailbox::from(mailbox)));
             }
         }
         ptr
@@ -76,17 +73,21 @@ pub unsafe extern "C" fn smtp_enumerate_recipients(
         }
         check_args!(cb.is_some(), 0);
         let Some(cb) = cb else { return 0 };
-        let items: Vec<(*mut smtp_recipient, *const c_char)> = m
-            .recipients
-            .iter()
-            .map(|r| {
-                (
-                    &**r as *const smtp_recipient as *mut smtp_recipient,
-                    r.mailbox_c.as_ptr(),
-                )
-            })
-            .collect();
-        for (r, mailbox) in items {
+        // The recipients there are now, in order, without a snapshot copy:
+        // recipients are only ever appended and their handles are boxed, so
+        // index `i` names the same recipient throughout. No reference is
+        // held across the callback (which may add recipients).
+        let count = m.recipients.len();
+        for i in 0..count {
+            // SAFETY: per the contract.
+            let Some(r) = (unsafe { message_ref(message) }).and_then(|m| m.recipients.get(i))
+            else {
+                break;
+            };
+            let (r, mailbox) = (
+                &**r as *const smtp_recipient as *mut smtp_recipient,
+                r.mailbox_ptr(),
+            );
             // SAFETY: the application's callback with valid handle and string.
             unsafe { cb(r, mailbox, arg) };
         }
@@ -106,7 +107,7 @@ pub unsafe extern "C" fn smtp_recipient_status(
         // SAFETY: per the contract.
         let r = unsafe { recipient_ref(recipient) };
         check_args!(r.is_some(), std::ptr::null());
-        r.map_or(std::ptr::null(), |r| r.sync_status())
+        r.map_or(std::ptr::null(), |r| r.status_ptr())
     })
 }
 

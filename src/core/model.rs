@@ -121,10 +121,58 @@ pub struct EtrnNode {
     pub status: StatusCell,
 }
 
+/// A recipient's mailbox, stored once with a trailing NUL so that the C
+/// layer can hand out a C string without a second copy. Reads as the
+/// mailbox without the NUL (`Deref<Target = str>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox(String);
+
+impl Mailbox {
+    /// The mailbox without the terminator.
+    pub fn as_str(&self) -> &str {
+        &self.0[..self.0.len() - 1]
+    }
+
+    /// The mailbox followed by its NUL terminator. A NUL inside the
+    /// mailbox (only possible from Rust callers) ends the C view early.
+    pub fn as_bytes_with_nul(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl From<&str> for Mailbox {
+    fn from(text: &str) -> Mailbox {
+        let mut s = String::with_capacity(text.len() + 1);
+        s.push_str(text);
+        s.push('\0');
+        Mailbox(s)
+    }
+}
+
+impl From<String> for Mailbox {
+    fn from(mut text: String) -> Mailbox {
+        text.push('\0');
+        Mailbox(text)
+    }
+}
+
+impl std::ops::Deref for Mailbox {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One envelope recipient.
 #[derive(Debug)]
 pub struct Recipient {
-    pub mailbox: String,
+    pub mailbox: Mailbox,
     pub notify: i32,
     /// DSN ORCPT: (address type, address).
     pub orcpt: Option<(String, String)>,
@@ -133,9 +181,9 @@ pub struct Recipient {
 }
 
 impl Recipient {
-    pub fn new(mailbox: String) -> Recipient {
+    pub fn new(mailbox: impl Into<Mailbox>) -> Recipient {
         Recipient {
-            mailbox,
+            mailbox: mailbox.into(),
             notify: NOTIFY_NOTSET,
             orcpt: None,
             status: StatusCell::default(),
@@ -153,7 +201,7 @@ impl Recipient {
 #[derive(Debug, Default)]
 pub struct Message {
     /// `None` and `Some("")` both give `MAIL FROM:<>`.
-    pub reverse_path: Option<String>,
+    pub reverse_path: Option<Mailbox>,
     pub recipients: Vec<Recipient>,
     pub headers: HeaderTable,
     pub dsn_ret: i32,

@@ -422,7 +422,7 @@ pub fn session(port: u16) -> Session {
 
 pub fn message(from: Option<&str>, to: &[&str]) -> Message {
     Message {
-        reverse_path: from.map(str::to_owned),
+        reverse_path: from.map(Into::into),
         recipients: to.iter().map(|r| Recipient::new((*r).to_owned())).collect(),
         ..Default::default()
     }

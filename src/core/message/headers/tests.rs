@@ -26,7 +26,7 @@ const ENV: Environment = Environment {
 
 fn message(reverse_path: Option<&str>, rcpts: &[&str]) -> Message {
     Message {
-        reverse_path: reverse_path.map(str::to_owned),
+        reverse_path: reverse_path.map(Into::into),
         recipients: rcpts
             .iter()
             .map(|r| Recipient::new((*r).to_owned()))

@@ -9,19 +9,16 @@ mod targets;
 
 use std::path::Path;
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
+/// Generators for this test on top of the shared `Rng`.
+trait Gen {
+    fn input(&mut self, seeds: &[Vec<u8>], max: usize) -> Vec<u8>;
+}
+
+impl Gen for Rng {
     /// An input: random bytes, bytes from an SMTP-ish alphabet, or a seed
     /// with random splices (mutation), mixed.
     fn input(&mut self, seeds: &[Vec<u8>], max: usize) -> Vec<u8> {

@@ -10,17 +10,16 @@ mod targets;
 
 use esmtp::core::message::headers::{HeaderTable, HeaderValue};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
+/// Generators for this test on top of the shared `Rng`.
+trait Gen {
+    fn text(&mut self, max: u64) -> Vec<u8>;
+}
+
+impl Gen for Rng {
     fn text(&mut self, max: u64) -> Vec<u8> {
         const A: &[u8] = b"ab \t\r\n\r\n:<>@\"\\,.\0\xff";
         let n = self.below(max + 1);

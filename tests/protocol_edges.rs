@@ -11,31 +11,6 @@ use esmtp::core::protocol::{run, Outcome};
 use esmtp::core::status::StatusCell;
 use protocol_support::*;
 
-const EHLO_PIPE: &[&str] = &[
-    "250-fake.example",
-    "250-PIPELINING",
-    "250 ENHANCEDSTATUSCODES",
-];
-
-fn one_message(port: u16, to: &[&str]) -> esmtp::core::model::Session {
-    let mut s = session(port);
-    s.messages.push(message(Some("a@x"), to));
-    s
-}
-
-fn go(
-    s: &esmtp::core::model::Session,
-    hooks: &mut Recorder,
-    server: std::thread::JoinHandle<Vec<Transcript>>,
-) -> (Outcome, Vec<Transcript>) {
-    let outcome = run(s, "client.example", hooks);
-    (outcome, server.join().expect("server"))
-}
-
-fn ok_outcome(error: Option<Error>) -> Outcome {
-    Outcome { ret: true, error }
-}
-
 #[test]
 fn greeting_refused_quits_and_returns_0() {
     let (port, server) = serve(vec![Script::new(

@@ -9,30 +9,6 @@ use esmtp::core::protocol::{run, Outcome};
 use protocol_support::*;
 
 const EHLO_PLAIN: &[&str] = &["250-fake.example", "250 ENHANCEDSTATUSCODES"];
-const EHLO_PIPE: &[&str] = &[
-    "250-fake.example",
-    "250-PIPELINING",
-    "250 ENHANCEDSTATUSCODES",
-];
-
-fn one_message(port: u16, to: &[&str]) -> esmtp::core::model::Session {
-    let mut s = session(port);
-    s.messages.push(message(Some("a@x"), to));
-    s
-}
-
-fn go(
-    s: &esmtp::core::model::Session,
-    hooks: &mut Recorder,
-    server: std::thread::JoinHandle<Vec<Transcript>>,
-) -> (Outcome, Vec<Transcript>) {
-    let outcome = run(s, "client.example", hooks);
-    (outcome, server.join().expect("server"))
-}
-
-fn ok_outcome(error: Option<Error>) -> Outcome {
-    Outcome { ret: true, error }
-}
 
 #[test]
 fn connect_refused_returns_errno() {

@@ -440,3 +440,33 @@ pub fn status(s: &esmtp::core::status::StatusCell) -> String {
         show(&s.text)
     )
 }
+
+/// EHLO reply offering PIPELINING and ENHANCEDSTATUSCODES.
+#[allow(dead_code)]
+pub const EHLO_PIPE: &[&str] = &[
+    "250-fake.example",
+    "250-PIPELINING",
+    "250 ENHANCEDSTATUSCODES",
+];
+
+#[allow(dead_code)]
+pub fn one_message(port: u16, to: &[&str]) -> esmtp::core::model::Session {
+    let mut s = session(port);
+    s.messages.push(message(Some("a@x"), to));
+    s
+}
+
+#[allow(dead_code)]
+pub fn go(
+    s: &esmtp::core::model::Session,
+    hooks: &mut Recorder,
+    server: std::thread::JoinHandle<Vec<Transcript>>,
+) -> (esmtp::core::protocol::Outcome, Vec<Transcript>) {
+    let outcome = esmtp::core::protocol::run(s, "client.example", hooks);
+    (outcome, server.join().expect("server"))
+}
+
+#[allow(dead_code)]
+pub fn ok_outcome(error: Option<esmtp::core::error::Error>) -> esmtp::core::protocol::Outcome {
+    esmtp::core::protocol::Outcome { ret: true, error }
+}

@@ -16,6 +16,21 @@ use crate::core::transport::tls;
 
 /// Waits for the greeting (spec 4).
 pub(crate) fn greeting(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
+    match read_greeting_slot(e, hooks, Stop::CloseThenNextAddress)? {
+        220 => Ok(()),
+        c if c / 100 == 4 || c / 100 == 5 => Err(Stop::QuitThenNextAddress),
+        _ => Err(Stop::CloseThenNextAddress),
+    }
+}
+
+/// Reads the greeting or HELO reply into the session's greeting status and
+/// returns its code. On failure the error is recorded and the session stops
+/// with `on_failure`, or at once when the wait timed out before any byte.
+fn read_greeting_slot(
+    e: &mut Engine<'_>,
+    hooks: &mut dyn SessionHooks,
+    on_failure: Stop,
+) -> Result<i32, Stop> {
     let slot = &e.session.greeting_status;
     slot.reset();
     match e.read_reply(hooks, None) {
@@ -25,17 +40,13 @@ pub(crate) fn greeting(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Resu
             Err(if failure.timeout_at_start {
                 Stop::EndNow
             } else {
-                Stop::CloseThenNextAddress
+                on_failure
             })
         }
         Ok(status) => {
             let code = status.code;
             slot.set(status);
-            match code {
-                220 => Ok(()),
-                c if c / 100 == 4 || c / 100 == 5 => Err(Stop::QuitThenNextAddress),
-                _ => Err(Stop::CloseThenNextAddress),
-            }
+            Ok(code)
         }
     }
 }
@@ -119,29 +130,12 @@ fn helo(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
     let command = commands::helo(e.hostname).map_err(Stop::Abort)?;
     e.conn.queue_command(&command, hooks);
     e.conn.flush(hooks);
-    let slot = &e.session.greeting_status;
-    slot.reset();
-    match e.read_reply(hooks, None) {
-        Err(failure) => {
-            slot.set(failure.partial);
-            e.error = Some(failure.error);
-            Err(if failure.timeout_at_start {
-                Stop::EndNow
-            } else {
-                Stop::QuitThenNextAddress
-            })
-        }
-        Ok(status) => {
-            let class = status.code / 100;
-            slot.set(status);
-            match class {
-                2 => Ok(()),
-                4 | 5 => Err(Stop::QuitThenNextAddress),
-                _ => {
-                    e.error = Some(Error::InvalidResponseStatus);
-                    Err(Stop::QuitThenNextAddress)
-                }
-            }
+    match read_greeting_slot(e, hooks, Stop::QuitThenNextAddress)? / 100 {
+        2 => Ok(()),
+        4 | 5 => Err(Stop::QuitThenNextAddress),
+        _ => {
+            e.error = Some(Error::InvalidResponseStatus);
+            Err(Stop::QuitThenNextAddress)
         }
     }
 }

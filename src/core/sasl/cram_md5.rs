@@ -9,23 +9,10 @@
 
 use super::crypto::hmac_md5;
 use super::{answer, Env, Mechanism, MechanismInfo, Request, Secret};
-use super::{AUTH_CLEARTEXT, AUTH_PASS, AUTH_USER};
+use super::{PASSPHRASE_REQUEST, USER_REQUEST};
 
 /// The interact request array (tls-auth.md §9.8).
-pub const REQUESTS: [Request; 2] = [
-    Request {
-        name: "user",
-        flags: AUTH_CLEARTEXT | AUTH_USER,
-        prompt: "User Name",
-        size: 0,
-    },
-    Request {
-        name: "passphrase",
-        flags: AUTH_PASS,
-        prompt: "Pass Phrase",
-        size: 0,
-    },
-];
+pub const REQUESTS: [Request; 2] = [USER_REQUEST, PASSPHRASE_REQUEST];
 
 pub const INFO: MechanismInfo = MechanismInfo {
     keyword: "CRAM-MD5",

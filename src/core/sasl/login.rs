@@ -7,16 +7,11 @@
 //! gets the user name (the two-challenge form).
 
 use super::{answer, Env, Mechanism, MechanismInfo, Request, Secret};
-use super::{AUTH_CLEARTEXT, AUTH_PASS, AUTH_PLUGIN_PLAIN, AUTH_USER};
+use super::{AUTH_CLEARTEXT, AUTH_PASS, AUTH_PLUGIN_PLAIN, USER_REQUEST};
 
 /// The interact request array (tls-auth.md §9.8).
 pub const REQUESTS: [Request; 2] = [
-    Request {
-        name: "user",
-        flags: AUTH_CLEARTEXT | AUTH_USER,
-        prompt: "User Name",
-        size: 0,
-    },
+    USER_REQUEST,
     Request {
         name: "passphrase",
         flags: AUTH_CLEARTEXT | AUTH_PASS,

@@ -55,6 +55,23 @@ pub struct Request {
     pub size: u32,
 }
 
+/// The user-name request that CRAM-MD5, LOGIN and NTLM ask for.
+pub const USER_REQUEST: Request = Request {
+    name: "user",
+    flags: AUTH_CLEARTEXT | AUTH_USER,
+    prompt: "User Name",
+    size: 0,
+};
+
+/// The pass-phrase request of the mechanisms that never send it in clear
+/// (CRAM-MD5, NTLM).
+pub const PASSPHRASE_REQUEST: Request = Request {
+    name: "passphrase",
+    flags: AUTH_PASS,
+    prompt: "Pass Phrase",
+    size: 0,
+};
+
 /// The application's interact callback.
 pub trait Interact {
     /// Asks for one answer per request. `None` means the application refused

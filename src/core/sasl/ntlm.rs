@@ -26,7 +26,7 @@
 use super::crypto::{des_block, md4};
 use super::secret::wipe;
 use super::{answer, Env, Mechanism, MechanismInfo, Request, Secret};
-use super::{AUTH_CLEARTEXT, AUTH_PASS, AUTH_REALM, AUTH_USER};
+use super::{AUTH_CLEARTEXT, AUTH_REALM, PASSPHRASE_REQUEST, USER_REQUEST};
 
 /// The interact request array (tls-auth.md §9.8).
 pub const REQUESTS: [Request; 3] = [
@@ -36,18 +36,8 @@ pub const REQUESTS: [Request; 3] = [
         prompt: "Domain",
         size: 0,
     },
-    Request {
-        name: "user",
-        flags: AUTH_CLEARTEXT | AUTH_USER,
-        prompt: "User Name",
-        size: 0,
-    },
-    Request {
-        name: "passphrase",
-        flags: AUTH_PASS,
-        prompt: "Pass Phrase",
-        size: 0,
-    },
+    USER_REQUEST,
+    PASSPHRASE_REQUEST,
 ];
 
 pub const INFO: MechanismInfo = MechanismInfo {

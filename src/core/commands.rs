@@ -124,29 +124,39 @@ pub struct MailParams<'a> {
 /// `MAIL FROM:<path>` and its parameters in libESMTP's order: SIZE, RET,
 /// ENVID, BODY, BY.
 pub fn mail(reverse_path: Option<&str>, params: &MailParams<'_>) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(reverse_path.map_or(0, str::len) + 64);
+    mail_into(&mut out, reverse_path, params)?;
+    Ok(out)
+}
+
+/// [`mail`] appended to `out` (a buffer reused from one message to the next).
+pub fn mail_into(
+    out: &mut Vec<u8>,
+    reverse_path: Option<&str>,
+    params: &MailParams<'_>,
+) -> Result<()> {
     let path = reverse_path.unwrap_or("");
     check_wire_safe(path)?;
-    let mut text = String::with_capacity(path.len() + 64);
-    text.push_str("MAIL FROM:<");
-    text.push_str(path);
-    text.push('>');
+    out.extend_from_slice(b"MAIL FROM:<");
+    out.extend_from_slice(path.as_bytes());
+    out.push(b'>');
     if let Some(size) = params.size {
-        text.push_str(" SIZE=");
-        text.push_str(&size.to_string());
+        out.extend_from_slice(b" SIZE=");
+        out.extend_from_slice(size.to_string().as_bytes());
     }
     match params.ret {
-        Some(RET_FULL) => text.push_str(" RET=FULL"),
-        Some(RET_HDRS) => text.push_str(" RET=HDRS"),
+        Some(RET_FULL) => out.extend_from_slice(b" RET=FULL"),
+        Some(RET_HDRS) => out.extend_from_slice(b" RET=HDRS"),
         _ => {}
     }
     if let Some(envid) = params.envid {
-        text.push_str(" ENVID=");
-        text.push_str(&xtext(envid.as_bytes()));
+        out.extend_from_slice(b" ENVID=");
+        out.extend_from_slice(xtext(envid.as_bytes()).as_bytes());
     }
     match params.body {
-        Some(BODY_7BIT) => text.push_str(" BODY=7BIT"),
-        Some(BODY_8BITMIME) => text.push_str(" BODY=8BITMIME"),
-        Some(BODY_BINARYMIME) => text.push_str(" BODY=BINARYMIME"),
+        Some(BODY_7BIT) => out.extend_from_slice(b" BODY=7BIT"),
+        Some(BODY_8BITMIME) => out.extend_from_slice(b" BODY=8BITMIME"),
+        Some(BODY_BINARYMIME) => out.extend_from_slice(b" BODY=BINARYMIME"),
         _ => {}
     }
     if let Some((time, mode, trace)) = params.by {
@@ -156,16 +166,14 @@ pub fn mail(reverse_path: Option<&str>, params: &MailParams<'_>) -> Result<Vec<u
             _ => "",
         };
         if !letter.is_empty() {
-            text.push_str(&format!(
-                " BY={time}{letter}{}",
-                if trace { "T" } else { "" }
-            ));
+            out.extend_from_slice(
+                format!(" BY={time}{letter}{}", if trace { "T" } else { "" }).as_bytes(),
+            );
         }
     }
     // Every part is checked or generated: no CR, LF or NUL.
-    let mut out = text.into_bytes();
     out.extend_from_slice(b"\r\n");
-    Ok(out)
+    Ok(())
 }
 
 /// The NOTIFY= value, or `None` when nothing is to be sent.

@@ -9,7 +9,7 @@
 //! is accepted with an empty text.
 
 use super::error::Error;
-use super::status::Status;
+use super::status::{Status, StatusText};
 
 /// Upper bound on the raw bytes of one reply (all its lines).
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
@@ -250,7 +250,7 @@ pub fn read_reply(
             return Err(fail(error, &partial));
         }
     };
-    let mut text = first[parsed.text_start..].to_vec();
+    let mut text = StatusText::from(&first[parsed.text_start..]);
     partial.code = parsed.code;
     let enhanced = parsed.enhanced;
     if let Some(fields) = parsed.partial_enhanced {

@@ -65,6 +65,8 @@ pub(crate) struct Engine<'s> {
     pub authenticated: bool,
     /// What smtp_errno becomes (the last failure recorded in the run).
     pub error: Option<Error>,
+    /// Scratch space for composing MAIL and RCPT commands.
+    pub command_buf: Vec<u8>,
 }
 
 /// Lines from the connection, SYNTAXWARNING to the application.
@@ -97,6 +99,7 @@ impl<'s> Engine<'s> {
             tls_active: false,
             authenticated: false,
             error: None,
+            command_buf: Vec::new(),
         }
     }
 

@@ -222,7 +222,7 @@ impl AuthTransport for EngineAuthTransport<'_, '_, '_> {
         match read_internal(self.engine, self.hooks) {
             Ok(status) => Ok(AuthReply {
                 code: status.code,
-                text: status.text,
+                text: status.text.to_vec(),
             }),
             Err(stop) => {
                 self.stop = Some(stop);

@@ -81,14 +81,15 @@ pub fn run_with(
 
     let mut error = None;
     for address in &resolved.addresses {
-        let stream = match tcp::connect(address, session.timeouts.greeting) {
-            Ok(stream) => stream,
+        let (stream, send_timeout) = match tcp::connect(address, session.timeouts.greeting) {
+            Ok(connected) => connected,
             Err(e) => {
                 error = Some(e);
                 continue;
             }
         };
-        let conn = Connection::new(stream, hooks.has_monitor(), session.timeouts.greeting);
+        let mut conn = Connection::new(stream, hooks.has_monitor(), session.timeouts.greeting);
+        conn.send_timeout_is(send_timeout);
         hooks.event(Event::Connect, None);
         let mut engine = Engine::new(session, hostname, conn);
         engine.error = error.take();

@@ -118,23 +118,28 @@ fn transaction(
     }
     let by_time = deliver_by_time(e, hooks, msg);
     let params = mail_params(e, msg, by_time);
-    let command = commands::mail(msg.reverse_path.as_deref(), &params).map_err(Stop::Abort)?;
+    // One command buffer for the whole session: no allocation per command.
+    let mut command = std::mem::take(&mut e.command_buf);
+    command.clear();
+    commands::mail_into(&mut command, msg.reverse_path.as_deref(), &params).map_err(Stop::Abort)?;
     e.conn.set_timeout(session.timeouts.envelope);
     e.attempt = Attempt::default();
     e.send(&command, Expect::Mail(message), hooks);
     e.wait_all(hooks)?;
     if e.attempt.mail_code / 100 != 2 {
         // Given up for this session: no RSET, no MESSAGESENT (spec 9.1).
+        e.command_buf = command;
         return Ok(true);
     }
 
-    let pending: Vec<usize> = (0..msg.recipients.len())
-        .filter(|&r| !msg.recipients[r].complete.get())
-        .collect();
     let dsn = e.has(ExtSet::DSN);
-    let mut command = Vec::with_capacity(64);
-    for &r in &pending {
-        let rcpt = &msg.recipients[r];
+    // Recipients complete before this attempt are skipped. One that
+    // completes during the loop (a 5xx) has already had its RCPT sent, so
+    // walking the list directly sends exactly the pending ones.
+    for (r, rcpt) in msg.recipients.iter().enumerate() {
+        if rcpt.complete.get() {
+            continue;
+        }
         let orcpt = rcpt.orcpt.as_ref().map(|(t, a)| (t.as_str(), a.as_str()));
         let notify = if dsn { rcpt.notify } else { NOTIFY_NOTSET };
         command.clear();
@@ -148,6 +153,7 @@ fn transaction(
             e.process_available(hooks)?;
         }
     }
+    e.command_buf = command;
     if !e.pipelining() || session.require_all_recipients {
         e.wait_all(hooks)?;
         if session.require_all_recipients && e.attempt.failed > 0 {

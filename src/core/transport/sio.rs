@@ -83,8 +83,11 @@ impl Write for Stream {
 #[derive(Debug)]
 pub struct Connection {
     stream: Option<Stream>,
+    /// Initialised storage that only grows (zero-filled once, not per
+    /// read); the unread input is `read_buf[read_pos..read_end]`.
     read_buf: Vec<u8>,
     read_pos: usize,
+    read_end: usize,
     write_buf: Vec<u8>,
     timeout_ms: i64,
     /// Timeouts last set on the socket (`SO_RCVTIMEO`, `SO_SNDTIMEO`):
@@ -105,8 +108,9 @@ impl Connection {
     pub fn new(stream: TcpStream, monitor: bool, timeout_ms: i64) -> Connection {
         Connection {
             stream: Some(Stream::Plain(stream)),
-            read_buf: Vec::with_capacity(READ_CHUNK),
+            read_buf: Vec::new(),
             read_pos: 0,
+            read_end: 0,
             write_buf: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
             timeout_ms,
             applied_read: None,
@@ -116,6 +120,12 @@ impl Connection {
             write_failed: false,
             bulk: false,
         }
+    }
+
+    /// Records that the socket's send timeout is already `timeout` (set
+    /// when connecting), so it is not set again for the same value.
+    pub fn send_timeout_is(&mut self, timeout: Duration) {
+        self.applied_write = Some(timeout);
     }
 
     /// Replaces the current timeout (milliseconds).
@@ -260,7 +270,7 @@ impl Connection {
 
     /// Bytes read from the server and not consumed yet.
     pub fn buffered_input(&self) -> usize {
-        self.read_buf.len() - self.read_pos
+        self.read_end - self.read_pos
     }
 
     /// Writes one line that may carry credentials (AUTH) straight to the
@@ -288,8 +298,8 @@ impl Connection {
     /// Drops unread input (after STARTTLS: nothing that arrived in clear may
     /// be taken as a reply sent over TLS).
     pub fn discard_input(&mut self) {
-        self.read_buf.clear();
         self.read_pos = 0;
+        self.read_end = 0;
     }
 
     /// Reads once into the buffer. `Ok(0)` is end of stream. A plain
@@ -300,16 +310,11 @@ impl Connection {
             // Never block on input with output still unsent.
             self.flush(hooks);
         }
-        self.compact();
-        let old = self.read_buf.len();
-        self.read_buf.resize(old + READ_CHUNK, 0);
+        let old = self.reserve_read();
         let result = loop {
-            let buf = &mut self.read_buf[old..];
+            let buf = &mut self.read_buf[old..old + READ_CHUNK];
             let r = match &mut self.stream {
-                None => {
-                    self.read_buf.truncate(old);
-                    return Err(ReadFailure::Closed);
-                }
+                None => return Err(ReadFailure::Closed),
                 Some(Stream::Plain(tcp)) => match net::recv_nowait(tcp, buf) {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
@@ -332,14 +337,13 @@ impl Connection {
         };
         match result {
             Ok(n) => {
-                self.read_buf.truncate(old + n);
+                self.read_end = old + n;
                 if n > 0 && self.monitor_attached {
-                    hooks.monitor(&self.read_buf[old..], MonitorKind::Reading);
+                    hooks.monitor(&self.read_buf[old..old + n], MonitorKind::Reading);
                 }
                 Ok(n)
             }
             Err(e) => {
-                self.read_buf.truncate(old);
                 if matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -352,11 +356,18 @@ impl Connection {
         }
     }
 
-    fn compact(&mut self) {
+    /// Makes room for one read of [`READ_CHUNK`] bytes after the unread
+    /// input (moved to the front first) and returns where it starts.
+    fn reserve_read(&mut self) -> usize {
         if self.read_pos > 0 {
-            self.read_buf.drain(..self.read_pos);
+            self.read_buf.copy_within(self.read_pos..self.read_end, 0);
+            self.read_end -= self.read_pos;
             self.read_pos = 0;
         }
+        if self.read_buf.len() < self.read_end + READ_CHUNK {
+            self.read_buf.resize(self.read_end + READ_CHUNK, 0);
+        }
+        self.read_end
     }
 
     /// Reads one line (up to and including LF) of at most `max` bytes.
@@ -380,7 +391,7 @@ impl Connection {
     ) -> Result<&[u8], ReadFailure> {
         let mut searched = 0;
         loop {
-            let unread = &self.read_buf[self.read_pos..];
+            let unread = &self.read_buf[self.read_pos..self.read_end];
             if let Some(p) = memchr(b'\n', &unread[searched..]) {
                 let end = searched + p + 1;
                 if end > max {
@@ -395,7 +406,7 @@ impl Connection {
                 return Err(ReadFailure::TooLong);
             }
             match self.fill(hooks) {
-                Ok(_) if self.read_buf.len() - self.read_pos > searched => {}
+                Ok(_) if self.read_end - self.read_pos > searched => {}
                 Ok(_) | Err(ReadFailure::Closed) if searched == 0 => {
                     return Err(ReadFailure::Closed)
                 }
@@ -405,8 +416,8 @@ impl Connection {
                     // line is used as it is (libESMTP does the same, so an
                     // unterminated continuation gives UNTERMINATED_RESPONSE).
                     let start = self.read_pos;
-                    self.read_pos = self.read_buf.len();
-                    return Ok(&self.read_buf[start..]);
+                    self.read_pos = self.read_end;
+                    return Ok(&self.read_buf[start..self.read_end]);
                 }
             }
         }
@@ -417,28 +428,22 @@ impl Connection {
         match &self.stream {
             None => {}
             Some(Stream::Plain(_)) => loop {
-                self.compact();
-                let old = self.read_buf.len();
-                self.read_buf.resize(old + READ_CHUNK, 0);
+                let old = self.reserve_read();
                 let Some(Stream::Plain(tcp)) = &self.stream else {
-                    self.read_buf.truncate(old);
                     return;
                 };
-                match net::recv_nowait(tcp, &mut self.read_buf[old..]) {
+                match net::recv_nowait(tcp, &mut self.read_buf[old..old + READ_CHUNK]) {
                     Ok(n) if n > 0 => {
-                        self.read_buf.truncate(old + n);
+                        self.read_end = old + n;
                         if self.monitor_attached {
-                            hooks.monitor(&self.read_buf[old..], MonitorKind::Reading);
+                            hooks.monitor(&self.read_buf[old..old + n], MonitorKind::Reading);
                         }
                         if n < READ_CHUNK {
                             // A short read: what had arrived is taken.
                             return;
                         }
                     }
-                    _ => {
-                        self.read_buf.truncate(old);
-                        return;
-                    }
+                    _ => return,
                 }
             },
             Some(Stream::Tls(tls)) => {
@@ -458,17 +463,16 @@ impl Connection {
     }
 
     fn fill_nonblocking(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
+        let old = self.reserve_read();
         let Some(stream) = &mut self.stream else {
             return Err(ReadFailure::Closed);
         };
-        let mut chunk = [0u8; READ_CHUNK];
-        match stream.read(&mut chunk) {
+        match stream.read(&mut self.read_buf[old..old + READ_CHUNK]) {
             Ok(n) => {
+                self.read_end = old + n;
                 if self.monitor_attached && n > 0 {
-                    hooks.monitor(&chunk[..n], MonitorKind::Reading);
+                    hooks.monitor(&self.read_buf[old..old + n], MonitorKind::Reading);
                 }
-                self.compact();
-                self.read_buf.extend_from_slice(&chunk[..n]);
                 Ok(n)
             }
             Err(_) => Err(ReadFailure::Timeout),
@@ -478,7 +482,7 @@ impl Connection {
     /// Whether the buffered input holds at least one complete reply (a
     /// complete line whose code is followed by something other than `-`).
     pub fn has_complete_reply(&self) -> bool {
-        let mut rest = &self.read_buf[self.read_pos..];
+        let mut rest = &self.read_buf[self.read_pos..self.read_end];
         while let Some(p) = rest.iter().position(|&b| b == b'\n') {
             let line = &rest[..=p];
             let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -511,14 +515,13 @@ impl Connection {
         self.applied_write = None;
     }
 
-    /// Closes the connection (TLS close-notify first).
+    /// Closes the connection (TLS close-notify first). Closing the socket
+    /// sends the FIN; no separate `shutdown` call is needed.
     pub fn close(&mut self) {
         if let Some(Stream::Tls(tls)) = &mut self.stream {
             let _ = tls.shutdown();
         }
-        if let Some(stream) = self.stream.take() {
-            let _ = stream.tcp().shutdown(std::net::Shutdown::Both);
-        }
+        self.stream = None;
     }
 
     /// Drops buffered output and closes without a word (client errors).

@@ -3,6 +3,8 @@
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
 use crate::core::error::Error;
 use crate::sys::resolver::{self, Resolved};
 
@@ -21,22 +23,50 @@ pub fn resolve(host: &str, service: &str) -> Result<Resolved, Error> {
 }
 
 /// Connects to one address. `timeout_ms` bounds the attempt (libESMTP has
-/// none and relies on the kernel's; we use the greeting timeout).
-pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<TcpStream, Error> {
+/// none and relies on the kernel's; we use the greeting timeout). Returns
+/// the socket and the send timeout left set on it.
+///
+/// Linux bounds a blocking `connect` by the socket's send timeout, so one
+/// `setsockopt` replaces the usual non-blocking connect, `poll` and two
+/// mode switches: a session costs three system calls fewer.
+pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<(TcpStream, Duration), Error> {
     let timeout = Duration::from_millis(u64::try_from(timeout_ms.max(1)).unwrap_or(1));
-    match TcpStream::connect_timeout(address, timeout) {
-        Ok(stream) => {
-            // Commands are small and latency-bound; our own buffer batches them.
-            let _ = stream.set_nodelay(true);
-            Ok(stream)
+    let os_error = |err: std::io::Error| match err.raw_os_error() {
+        Some(code) => Error::Os(code),
+        None => Error::from_io(&err),
+    };
+    let socket = Socket::new(
+        Domain::for_address(*address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .map_err(os_error)?;
+    socket.set_write_timeout(Some(timeout)).map_err(os_error)?;
+    // Commands are small and latency-bound; our own buffer batches them.
+    let _ = socket.set_nodelay(true);
+    let target = SockAddr::from(*address);
+    // A signal interrupts the wait, not the handshake: asking again waits
+    // for the same attempt (and says EISCONN once it has completed).
+    let mut interrupted = 0;
+    loop {
+        match socket.connect(&target) {
+            Ok(()) => break,
+            Err(err) => match err.raw_os_error() {
+                Some(libc::EINTR) if interrupted < MAX_INTERRUPTS => interrupted += 1,
+                Some(libc::EISCONN) if interrupted > 0 => break,
+                // The send timeout expired with the handshake unfinished.
+                Some(libc::EINPROGRESS) | Some(libc::EALREADY) => {
+                    return Err(Error::Os(libc::ETIMEDOUT))
+                }
+                _ => return Err(os_error(err)),
+            },
         }
-        Err(err) => Err(match err.raw_os_error() {
-            Some(code) => Error::Os(code),
-            None if err.kind() == std::io::ErrorKind::TimedOut => Error::Os(libc::ETIMEDOUT),
-            None => Error::from_io(&err),
-        }),
     }
+    Ok((socket.into(), timeout))
 }
+
+/// Bound on restarts of one connect after signals.
+const MAX_INTERRUPTS: u32 = 1000;
 
 #[cfg(test)]
 mod tests {

@@ -15,14 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "workload.h"
+
 static int all_ok = 1;
 static unsigned long long rcpt_count;
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A message made of fixed headers and a body of LINE-byte lines, generated
  * block by block so the driver itself needs no memory for big messages. */
@@ -33,9 +30,6 @@ struct gen {
     size_t block_len;
 };
 
-#define HDRS "From: <bench@example.org>\r\nTo: <sink@example.org>\r\nSubject: bench\r\n" \
-             "Date: Thu, 26 Nov 2026 10:00:00 +0000\r\nMessage-Id: <bench@example.org>\r\n\r\n"
-#define LINE 78
 #define BLOCK (LINE * 840)
 
 static char *make_block(int dots) {
@@ -100,20 +94,6 @@ static void run(smtp_session_t s) {
         all_ok = 0;
     smtp_enumerate_messages(s, check_msg, NULL);
     smtp_destroy_session(s);
-}
-
-static char *small_message(size_t size) {
-    size_t hl = strlen(HDRS);
-    char *m = malloc(size + 1);
-    memcpy(m, HDRS, hl);
-    for (size_t i = hl; i < size; i++)
-        m[i] = (i - hl) % LINE == LINE - 2 ? '\r' : (i - hl) % LINE == LINE - 1 ? '\n' : 'x';
-    if (size >= 2) {
-        m[size - 2] = '\r';
-        m[size - 1] = '\n';
-    }
-    m[size] = 0;
-    return m;
 }
 
 int main(int argc, char **argv) {

@@ -290,7 +290,7 @@ fn build(args: &[String], port: u16) -> Option<(Session, Recorder, usize)> {
                         let text = String::from_utf8_lossy(&unescape(&a)).into_owned();
                         let (t, addr) = text.split_once(';')?;
                         s.messages[msg?].recipients.last_mut()?.orcpt =
-                            Some((t.to_owned(), addr.to_owned()));
+                            Some(Box::new((t.to_owned(), addr.to_owned())));
                         s.required.insert(ExtSet::DSN);
                     }
                     _ => return None,

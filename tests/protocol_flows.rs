@@ -231,7 +231,10 @@ fn t_c_dsn_size_8bitmime_parameters() {
     m.dsn_envid = Some("id+1=2 x\u{e9}".to_owned());
     m.body = BODY_8BITMIME;
     m.recipients[0].notify = 7;
-    m.recipients[0].orcpt = Some(("rfc822".to_owned(), "bob+tag@example.org".to_owned()));
+    m.recipients[0].orcpt = Some(Box::new((
+        "rfc822".to_owned(),
+        "bob+tag@example.org".to_owned(),
+    )));
     m.recipients[1].notify = NOTIFY_NEVER;
     s.messages.push(m);
     s.required = ExtSet::DSN | ExtSet::EIGHTBITMIME;

@@ -327,3 +327,14 @@ impl smtp_session {
         }
     }
 }
+#[cfg(test)]
+mod tests {
+    /// A session may hold 100,000 recipients: the per-recipient objects
+    /// are kept small (peak RSS is a benchmark figure, issue 9).
+    #[test]
+    fn per_recipient_objects_stay_small() {
+        assert!(std::mem::size_of::<super::smtp_recipient>() <= 112);
+        assert!(std::mem::size_of::<crate::core::model::Recipient>() <= 104);
+        assert!(std::mem::size_of::<super::StatusMirror>() <= 80);
+    }
+}

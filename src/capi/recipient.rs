@@ -202,7 +202,7 @@ pub unsafe extern "C" fn smtp_dsn_set_orcpt(
         let r = unsafe { recipient_core_mut(recipient) };
         check_args!(r.is_some() && kind.is_some() && addr.is_some(), 0);
         if let (Some(r), Some(kind), Some(addr)) = (r, kind, addr) {
-            r.orcpt = Some((kind, addr));
+            r.orcpt = Some(Box::new((kind, addr)));
         }
         require_dsn(recipient);
         1

@@ -125,7 +125,7 @@ pub struct EtrnNode {
 /// layer can hand out a C string without a second copy. Reads as the
 /// mailbox without the NUL (`Deref<Target = str>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mailbox(String);
+pub struct Mailbox(Box<str>);
 
 impl Mailbox {
     /// The mailbox without the terminator.
@@ -145,14 +145,14 @@ impl From<&str> for Mailbox {
         let mut s = String::with_capacity(text.len() + 1);
         s.push_str(text);
         s.push('\0');
-        Mailbox(s)
+        Mailbox(s.into_boxed_str())
     }
 }
 
 impl From<String> for Mailbox {
     fn from(mut text: String) -> Mailbox {
         text.push('\0');
-        Mailbox(text)
+        Mailbox(text.into_boxed_str())
     }
 }
 
@@ -174,8 +174,9 @@ impl std::fmt::Display for Mailbox {
 pub struct Recipient {
     pub mailbox: Mailbox,
     pub notify: i32,
-    /// DSN ORCPT: (address type, address).
-    pub orcpt: Option<(String, String)>,
+    /// DSN ORCPT: (address type, address); boxed, as it is rare and every
+    /// recipient carries the field.
+    pub orcpt: Option<Box<(String, String)>>,
     pub status: StatusCell,
     pub complete: Cell<bool>,
 }

@@ -65,26 +65,27 @@ pub struct ReplyFailure {
 /// sign are accepted. `None` when no digit follows (strtol's endptr == start).
 pub fn strtol(bytes: &[u8], pos: usize) -> Option<(i64, usize)> {
     let mut i = pos;
-    while i < bytes.len() && is_c_space(bytes[i]) {
-        i += 1;
-    }
     let mut negative = false;
-    if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
-        negative = bytes[i] == b'-';
-        i += 1;
+    // Servers put the digits right there; blanks and a sign are the rare
+    // case, checked only when the first byte is not a digit.
+    if !bytes.get(i).is_some_and(u8::is_ascii_digit) {
+        while i < bytes.len() && is_c_space(bytes[i]) {
+            i += 1;
+        }
+        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
+            negative = bytes[i] == b'-';
+            i += 1;
+        }
     }
-    let start = i;
-    let mut value: i64 = 0;
-    while i < bytes.len() && bytes[i].is_ascii_digit() {
-        value = value
-            .saturating_mul(10)
-            .saturating_add(i64::from(bytes[i] - b'0'));
-        i += 1;
-    }
-    if i == start {
+    let digits = bytes.get(i..).unwrap_or_default();
+    let count = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    if count == 0 {
         return None;
     }
-    Some((if negative { -value } else { value }, i))
+    let value = digits[..count].iter().fold(0i64, |v, &d| {
+        v.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    Some((if negative { -value } else { value }, i + count))
 }
 
 /// C `isspace` in the "C" locale.

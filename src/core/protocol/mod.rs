@@ -118,7 +118,7 @@ fn check_session_text(session: &Session, hostname: &str) -> Result<(), Error> {
         check_wire_safe(message.reverse_path.as_deref().unwrap_or(""))?;
         for recipient in &message.recipients {
             check_wire_safe(&recipient.mailbox)?;
-            if let Some((addr_type, _)) = &recipient.orcpt {
+            if let Some((addr_type, _)) = recipient.orcpt.as_deref() {
                 check_wire_safe(addr_type)?;
             }
         }

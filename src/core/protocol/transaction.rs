@@ -140,7 +140,7 @@ fn transaction(
         if rcpt.complete.get() {
             continue;
         }
-        let orcpt = rcpt.orcpt.as_ref().map(|(t, a)| (t.as_str(), a.as_str()));
+        let orcpt = rcpt.orcpt.as_deref().map(|(t, a)| (t.as_str(), a.as_str()));
         let notify = if dsn { rcpt.notify } else { NOTIFY_NOTSET };
         command.clear();
         commands::rcpt_into(&mut command, &rcpt.mailbox, notify, orcpt, dsn)

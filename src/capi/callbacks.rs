@@ -79,7 +79,7 @@ impl CHooks {
             .messages
             .get(message)
             .map_or(std::ptr::null_mut(), |m| {
-                &**m as *const smtp_message as *mut smtp_message
+                m as *const smtp_message as *mut smtp_message
             })
     }
 
@@ -89,7 +89,7 @@ impl CHooks {
             .get(message)
             .and_then(|m| m.recipients.get(recipient))
             .map_or(std::ptr::null_mut(), |r| {
-                &**r as *const smtp_recipient as *mut smtp_recipient
+                r as *const smtp_recipient as *mut smtp_recipient
             })
     }
 

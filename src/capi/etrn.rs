@@ -44,15 +44,14 @@ pub unsafe extern "C" fn smtp_etrn_add_node(
             status: Default::default(),
         });
         s.core.required.insert(ExtSet::ETRN);
-        let mut handle = Box::new(smtp_etrn_node {
+        let handle = smtp_etrn_node {
             session,
             index,
             app: Default::default(),
             domain_c,
             status: StatusMirror::default(),
-        });
-        let ptr: *mut smtp_etrn_node = &mut *handle;
-        s.etrn_nodes.push(handle);
+        };
+        let ptr: *mut smtp_etrn_node = s.etrn_nodes.push(handle);
         ptr
     })
 }
@@ -79,7 +78,7 @@ pub unsafe extern "C" fn smtp_etrn_enumerate_nodes(
             .iter()
             .map(|n| {
                 (
-                    &**n as *const smtp_etrn_node as *mut smtp_etrn_node,
+                    n as *const smtp_etrn_node as *mut smtp_etrn_node,
                     n.core().option,
                     n.domain_c.as_ptr(),
                 )

@@ -1,10 +1,11 @@
 //! C ABI: the opaque handle types and the only ways a handle pointer
 //! becomes a Rust reference.
 //!
-//! A session owns its messages (and they their recipients) as boxes, so a
-//! handle's address never changes while the session lives. Settings live in
-//! the core model inside the session; what only C needs (application data,
-//! callbacks, C string copies, status mirrors) lives in the handles.
+//! A session owns its messages (and they their recipients) in stable lists
+//! ([`StableVec`]), so a handle's address never changes while the session
+//! lives. Settings live in the core model inside the session; what only C
+//! needs (application data, callbacks, C string copies, status mirrors)
+//! lives in the handles.
 //!
 //! While `smtp_start_session` runs, the engine holds `&Session`, and the
 //! application's callbacks may call back into the API. Read-only getters and
@@ -17,20 +18,20 @@ use std::ffi::{c_char, c_int, c_void, CString};
 
 use super::appdata::AppData;
 use super::callbacks::{EventCallback, MessageCallback, MonitorCallback};
+use super::stable_vec::StableVec;
 use super::status::StatusMirror;
 use crate::core::model;
 
 /// `struct smtp_session`.
 ///
-/// Children are boxed on purpose: a handle given to C must keep its address
-/// when the vector grows.
-#[allow(clippy::vec_box)]
+/// Children live in [`StableVec`]s: a handle given to C must keep its
+/// address when more are added.
 pub struct smtp_session {
     pub(crate) core: model::Session,
     pub(crate) running: Cell<bool>,
     pub(crate) app: AppData,
-    pub(crate) messages: Vec<Box<smtp_message>>,
-    pub(crate) etrn_nodes: Vec<Box<smtp_etrn_node>>,
+    pub(crate) messages: StableVec<smtp_message>,
+    pub(crate) etrn_nodes: StableVec<smtp_etrn_node>,
     pub(crate) event_cb: Cell<Option<EventCallback>>,
     pub(crate) monitor_cb: Cell<Option<MonitorCallback>>,
     /// C copy of what `smtp_get_server_name` returns.
@@ -43,12 +44,11 @@ pub struct smtp_session {
 }
 
 /// `struct smtp_message`.
-#[allow(clippy::vec_box)]
 pub struct smtp_message {
     pub(crate) session: *mut smtp_session,
     pub(crate) index: usize,
     pub(crate) app: AppData,
-    pub(crate) recipients: Vec<Box<smtp_recipient>>,
+    pub(crate) recipients: StableVec<smtp_recipient>,
     pub(crate) message_cb: Cell<Option<MessageCallback>>,
     pub(crate) reverse_path_status: StatusMirror,
     pub(crate) transfer_status: StatusMirror,
@@ -77,8 +77,8 @@ impl smtp_session {
             core: model::Session::default(),
             running: Cell::new(false),
             app: AppData::default(),
-            messages: Vec::new(),
-            etrn_nodes: Vec::new(),
+            messages: StableVec::default(),
+            etrn_nodes: StableVec::default(),
             event_cb: Cell::new(None),
             monitor_cb: Cell::new(None),
             server_name_c: None,
@@ -104,7 +104,7 @@ impl smtp_message {
 
 impl smtp_recipient {
     pub(crate) fn message(&self) -> &smtp_message {
-        // SAFETY: recipients are owned by their message (boxed), which
+        // SAFETY: recipients are owned by their message (in a stable list), which
         // outlives them; see `smtp_message::session`.
         unsafe { &*self.message }
     }

@@ -45,17 +45,16 @@ pub unsafe extern "C" fn smtp_add_message(session: *mut smtp_session) -> *mut sm
         };
         let index = s.core.messages.len();
         s.core.messages.push(model::Message::default());
-        let mut handle = Box::new(smtp_message {
+        let handle = smtp_message {
             session,
             index,
             app: Default::default(),
-            recipients: Vec::new(),
+            recipients: Default::default(),
             message_cb: Default::default(),
             reverse_path_status: StatusMirror::default(),
             transfer_status: StatusMirror::default(),
-        });
-        let ptr: *mut smtp_message = &mut *handle;
-        s.messages.push(handle);
+        };
+        let ptr: *mut smtp_message = s.messages.push(handle);
         ptr
     })
 }
@@ -80,7 +79,7 @@ pub unsafe extern "C" fn smtp_enumerate_messages(
         let handles: Vec<*mut smtp_message> = s
             .messages
             .iter()
-            .map(|m| &**m as *const smtp_message as *mut smtp_message)
+            .map(|m| m as *const smtp_message as *mut smtp_message)
             .collect();
         for m in handles {
             // SAFETY: the application's callback with a valid handle.

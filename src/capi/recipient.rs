@@ -33,14 +33,13 @@ pub unsafe extern "C" fn smtp_add_recipient(
         };
         let (session, msg_index) = (m.session, m.index);
         let index = m.recipients.len();
-        let mut handle = Box::new(smtp_recipient {
+        let handle = smtp_recipient {
             message,
             index,
             app: Default::default(),
             status: StatusMirror::default(),
-        });
-        let ptr: *mut smtp_recipient = &mut *handle;
-        m.recipients.push(handle);
+        };
+        let ptr: *mut smtp_recipient = m.recipients.push(handle);
         // SAFETY: the message's session is valid and not running (message_mut).
         if let Some(s) = unsafe { session_mut(session) } {
             if let Some(core) = s.core.messages.get_mut(msg_index) {
@@ -74,7 +73,7 @@ pub unsafe extern "C" fn smtp_enumerate_recipients(
         check_args!(cb.is_some(), 0);
         let Some(cb) = cb else { return 0 };
         // The recipients there are now, in order, without a snapshot copy:
-        // recipients are only ever appended and their handles are boxed, so
+        // recipients are only ever appended and their handles never move, so
         // index `i` names the same recipient throughout. No reference is
         // held across the callback (which may add recipients).
         let count = m.recipients.len();
@@ -85,7 +84,7 @@ pub unsafe extern "C" fn smtp_enumerate_recipients(
                 break;
             };
             let (r, mailbox) = (
-                &**r as *const smtp_recipient as *mut smtp_recipient,
+                r as *const smtp_recipient as *mut smtp_recipient,
                 r.mailbox_ptr(),
             );
             // SAFETY: the application's callback with valid handle and string.

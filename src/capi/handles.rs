@@ -18,9 +18,9 @@ use std::ffi::{c_char, c_int, c_void, CString};
 
 use super::appdata::AppData;
 use super::callbacks::{EventCallback, MessageCallback, MonitorCallback};
-use super::stable_vec::StableVec;
 use super::status::StatusMirror;
 use crate::core::model;
+use crate::core::stable_vec::StableVec;
 
 /// `struct smtp_session`.
 ///
@@ -330,11 +330,12 @@ impl smtp_session {
 #[cfg(test)]
 mod tests {
     /// A session may hold 100,000 recipients: the per-recipient objects
-    /// are kept small (peak RSS is a benchmark figure, issue 9).
+    /// are kept small (peak RSS is a benchmark figure, issue 9). A core
+    /// recipient includes its mailbox when that is short.
     #[test]
     fn per_recipient_objects_stay_small() {
         assert!(std::mem::size_of::<super::smtp_recipient>() <= 112);
-        assert!(std::mem::size_of::<crate::core::model::Recipient>() <= 104);
+        assert!(std::mem::size_of::<crate::core::model::Recipient>() <= 128);
         assert!(std::mem::size_of::<super::StatusMirror>() <= 80);
     }
 }

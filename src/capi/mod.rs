@@ -15,7 +15,6 @@ pub mod headers;
 pub mod message;
 pub mod recipient;
 pub mod session;
-pub mod stable_vec;
 pub mod starttls;
 pub mod status;
 pub mod strerror;

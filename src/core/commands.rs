@@ -15,8 +15,8 @@ use super::model::{
 };
 
 /// Refuses text that would break the command line it is put into.
-pub fn check_wire_safe(text: &str) -> Result<()> {
-    if text.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+pub fn check_wire_safe<T: AsRef<[u8]> + ?Sized>(text: &T) -> Result<()> {
+    if text.as_ref().iter().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
         return Err(Error::Inval);
     }
     Ok(())
@@ -125,20 +125,20 @@ pub struct MailParams<'a> {
 /// ENVID, BODY, BY.
 pub fn mail(reverse_path: Option<&str>, params: &MailParams<'_>) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(reverse_path.map_or(0, str::len) + 64);
-    mail_into(&mut out, reverse_path, params)?;
+    mail_into(&mut out, reverse_path.map(str::as_bytes), params)?;
     Ok(out)
 }
 
 /// [`mail`] appended to `out` (a buffer reused from one message to the next).
 pub fn mail_into(
     out: &mut Vec<u8>,
-    reverse_path: Option<&str>,
+    reverse_path: Option<&[u8]>,
     params: &MailParams<'_>,
 ) -> Result<()> {
-    let path = reverse_path.unwrap_or("");
+    let path = reverse_path.unwrap_or_default();
     check_wire_safe(path)?;
     out.extend_from_slice(b"MAIL FROM:<");
-    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(path);
     out.push(b'>');
     if let Some(size) = params.size {
         out.extend_from_slice(b" SIZE=");
@@ -203,21 +203,21 @@ pub fn notify_value(flags: i32) -> Option<String> {
 /// `RCPT TO:<mailbox>`, with NOTIFY and ORCPT when `dsn` (the server listed DSN).
 pub fn rcpt(mailbox: &str, notify: i32, orcpt: Option<(&str, &str)>, dsn: bool) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(mailbox.len() + 16);
-    rcpt_into(&mut out, mailbox, notify, orcpt, dsn)?;
+    rcpt_into(&mut out, mailbox.as_bytes(), notify, orcpt, dsn)?;
     Ok(out)
 }
 
 /// [`rcpt`] appended to `out` (a buffer reused from one recipient to the next).
 pub fn rcpt_into(
     out: &mut Vec<u8>,
-    mailbox: &str,
+    mailbox: &[u8],
     notify: i32,
     orcpt: Option<(&str, &str)>,
     dsn: bool,
 ) -> Result<()> {
     check_wire_safe(mailbox)?;
     out.extend_from_slice(b"RCPT TO:<");
-    out.extend_from_slice(mailbox.as_bytes());
+    out.extend_from_slice(mailbox);
     out.push(b'>');
     if dsn {
         if let Some(value) = notify_value(notify) {

@@ -10,5 +10,6 @@ pub mod model;
 pub mod protocol;
 pub mod reply;
 pub mod sasl;
+pub mod stable_vec;
 pub mod status;
 pub mod transport;

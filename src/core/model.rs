@@ -11,6 +11,7 @@ use std::cell::{Cell, RefCell};
 
 use super::extensions::ExtSet;
 use super::message::headers::HeaderTable;
+use super::stable_vec::StableVec;
 use super::status::StatusCell;
 
 /// Timeouts in milliseconds (libESMTP's unit, despite its documentation).
@@ -121,38 +122,97 @@ pub struct EtrnNode {
     pub status: StatusCell,
 }
 
+/// Mailboxes up to this many bytes, NUL included, are stored in place: no
+/// allocation per recipient for ordinary addresses.
+const INLINE_MAILBOX: usize = 38;
+
 /// A recipient's mailbox, stored once with a trailing NUL so that the C
 /// layer can hand out a C string without a second copy. Reads as the
-/// mailbox without the NUL (`Deref<Target = str>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mailbox(Box<str>);
+/// mailbox without the NUL (`Deref<Target = str>`). Short ones live inside
+/// the value, so their C string moves with it: recipients live in a
+/// [`StableVec`], where they never move.
+#[derive(Clone)]
+pub struct Mailbox(MailboxRepr);
+
+#[derive(Clone)]
+enum MailboxRepr {
+    /// `len` bytes copied from a `&str`, then the NUL.
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_MAILBOX],
+    },
+    /// The text and its NUL.
+    Heap(Box<str>),
+}
 
 impl Mailbox {
     /// The mailbox without the terminator.
     pub fn as_str(&self) -> &str {
-        &self.0[..self.0.len() - 1]
+        match &self.0 {
+            // Always valid UTF-8: the bytes are a whole `&str`, copied.
+            MailboxRepr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            MailboxRepr::Heap(text) => text.strip_suffix('\0').unwrap_or(text),
+        }
+    }
+
+    /// The mailbox's bytes without the terminator: unlike [`Mailbox::as_str`]
+    /// no UTF-8 check, which the command and header paths do not need.
+    pub fn as_bytes(&self) -> &[u8] {
+        let with_nul = self.as_bytes_with_nul();
+        &with_nul[..with_nul.len() - 1]
     }
 
     /// The mailbox followed by its NUL terminator. A NUL inside the
     /// mailbox (only possible from Rust callers) ends the C view early.
     pub fn as_bytes_with_nul(&self) -> &[u8] {
-        self.0.as_bytes()
+        match &self.0 {
+            MailboxRepr::Inline { len, bytes } => &bytes[..=usize::from(*len)],
+            MailboxRepr::Heap(text) => text.as_bytes(),
+        }
     }
 }
 
 impl From<&str> for Mailbox {
     fn from(text: &str) -> Mailbox {
+        if text.len() < INLINE_MAILBOX {
+            let mut bytes = [0u8; INLINE_MAILBOX];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            // Below INLINE_MAILBOX, so it fits in a u8.
+            let len = text.len() as u8;
+            return Mailbox(MailboxRepr::Inline { len, bytes });
+        }
         let mut s = String::with_capacity(text.len() + 1);
         s.push_str(text);
         s.push('\0');
-        Mailbox(s.into_boxed_str())
+        Mailbox(MailboxRepr::Heap(s.into_boxed_str()))
     }
 }
 
 impl From<String> for Mailbox {
-    fn from(mut text: String) -> Mailbox {
-        text.push('\0');
-        Mailbox(text.into_boxed_str())
+    fn from(text: String) -> Mailbox {
+        Mailbox::from(text.as_str())
+    }
+}
+
+impl AsRef<[u8]> for Mailbox {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Mailbox {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Mailbox {}
+
+impl std::fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mailbox({:?})", self.as_str())
     }
 }
 
@@ -203,7 +263,7 @@ impl Recipient {
 pub struct Message {
     /// `None` and `Some("")` both give `MAIL FROM:<>`.
     pub reverse_path: Option<Mailbox>,
-    pub recipients: Vec<Recipient>,
+    pub recipients: StableVec<Recipient>,
     pub headers: HeaderTable,
     pub dsn_ret: i32,
     pub dsn_envid: Option<String>,
@@ -255,5 +315,55 @@ impl Session {
     /// Messages that a run would send.
     pub fn has_work(&self) -> bool {
         !self.etrn_nodes.is_empty() || self.messages.iter().any(Message::has_incomplete_recipient)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailboxes_short_and_long_read_back_with_their_nul() {
+        let short = "a".repeat(INLINE_MAILBOX - 1);
+        let long = "b".repeat(INLINE_MAILBOX);
+        for text in [
+            "",
+            "bob@example.org",
+            short.as_str(),
+            long.as_str(),
+            "ünï@例え.jp",
+        ] {
+            let mailbox = Mailbox::from(text);
+            assert_eq!(mailbox.as_str(), text);
+            assert_eq!(&*mailbox, text);
+            let c = mailbox.as_bytes_with_nul();
+            assert_eq!((&c[..c.len() - 1], c.last()), (text.as_bytes(), Some(&0)));
+            assert_eq!(Mailbox::from(text.to_owned()), mailbox);
+        }
+        assert!(matches!(
+            Mailbox::from(short.as_str()).0,
+            MailboxRepr::Inline { .. }
+        ));
+        assert!(matches!(
+            Mailbox::from(long.as_str()).0,
+            MailboxRepr::Heap(_)
+        ));
+        assert_ne!(Mailbox::from("a"), Mailbox::from("b"));
+    }
+
+    #[test]
+    fn a_recipient_mailbox_keeps_its_address_as_recipients_are_added() {
+        let mut message = Message::default();
+        message.recipients.push(Recipient::new("first@example.org"));
+        let first = message.recipients[0].mailbox.as_bytes_with_nul().as_ptr();
+        for i in 0..1000 {
+            message
+                .recipients
+                .push(Recipient::new(format!("r{i}@example.org")));
+        }
+        assert_eq!(
+            message.recipients[0].mailbox.as_bytes_with_nul().as_ptr(),
+            first
+        );
     }
 }

@@ -32,7 +32,7 @@ use self::security::{SecuritySteps, StandardSecurity};
 use crate::core::commands::check_wire_safe;
 use crate::core::error::Error;
 use crate::core::events::{Event, SessionHooks};
-use crate::core::model::Session;
+use crate::core::model::{Mailbox, Session};
 use crate::core::transport::sio::Connection;
 use crate::core::transport::tcp;
 
@@ -115,9 +115,14 @@ fn check_session_text(session: &Session, hostname: &str) -> Result<(), Error> {
         .iter()
         .filter(|m| m.has_incomplete_recipient())
     {
-        check_wire_safe(message.reverse_path.as_deref().unwrap_or(""))?;
+        check_wire_safe(
+            message
+                .reverse_path
+                .as_ref()
+                .map_or(&b""[..], Mailbox::as_bytes),
+        )?;
         for recipient in &message.recipients {
-            check_wire_safe(&recipient.mailbox)?;
+            check_wire_safe(recipient.mailbox.as_bytes())?;
             if let Some((addr_type, _)) = recipient.orcpt.as_deref() {
                 check_wire_safe(addr_type)?;
             }

@@ -11,7 +11,7 @@ use crate::core::error::Error;
 use crate::core::events::{Event, SessionHooks};
 use crate::core::extensions::ExtSet;
 use crate::core::message::transfer::{self, TransferContext, TransferError};
-use crate::core::model::{Message, BODY_NOTSET, BY_NOTSET, NOTIFY_NOTSET, RET_NOTSET};
+use crate::core::model::{Mailbox, Message, BODY_NOTSET, BY_NOTSET, NOTIFY_NOTSET, RET_NOTSET};
 
 /// Index of the first message at or after `from` that has a pending recipient.
 fn next_pending(e: &Engine<'_>, from: usize) -> Option<usize> {
@@ -121,7 +121,12 @@ fn transaction(
     // One command buffer for the whole session: no allocation per command.
     let mut command = std::mem::take(&mut e.command_buf);
     command.clear();
-    commands::mail_into(&mut command, msg.reverse_path.as_deref(), &params).map_err(Stop::Abort)?;
+    commands::mail_into(
+        &mut command,
+        msg.reverse_path.as_ref().map(Mailbox::as_bytes),
+        &params,
+    )
+    .map_err(Stop::Abort)?;
     e.conn.set_timeout(session.timeouts.envelope);
     e.attempt = Attempt::default();
     e.send(&command, Expect::Mail(message), hooks);
@@ -143,7 +148,7 @@ fn transaction(
         let orcpt = rcpt.orcpt.as_deref().map(|(t, a)| (t.as_str(), a.as_str()));
         let notify = if dsn { rcpt.notify } else { NOTIFY_NOTSET };
         command.clear();
-        commands::rcpt_into(&mut command, &rcpt.mailbox, notify, orcpt, dsn)
+        commands::rcpt_into(&mut command, rcpt.mailbox.as_bytes(), notify, orcpt, dsn)
             .map_err(Stop::Abort)?;
         e.send(&command, Expect::Rcpt(message, r), hooks);
         if !e.pipelining() {

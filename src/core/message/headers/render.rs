@@ -49,10 +49,8 @@ fn mailbox_list(out: &mut Vec<u8>, items: &[Mailbox], empty_as_angle: bool) {
 /// The reverse path as a bare mailbox, or `<>` (§6.2). A reverse path with
 /// a line break would inject a header line, so it is rendered as `<>`.
 fn reverse_path(out: &mut Vec<u8>, ctx: &HeaderContext<'_>) {
-    match ctx.message.reverse_path.as_deref() {
-        Some(rp) if !rp.is_empty() && !has_line_break(rp.as_bytes()) => {
-            out.extend_from_slice(rp.as_bytes())
-        }
+    match ctx.message.reverse_path.as_ref().map(|rp| rp.as_bytes()) {
+        Some(rp) if !rp.is_empty() && !has_line_break(rp) => out.extend_from_slice(rp),
         _ => out.extend_from_slice(b"<>"),
     }
 }

@@ -1,8 +1,9 @@
-//! A list whose elements never move, for the handles given to C.
+//! A list whose elements never move: for the handles given to C, and for
+//! recipients, whose mailbox strings C reads in place.
 //!
 //! C keeps a handle's address for the life of its session, so a handle
 //! cannot live in a plain `Vec` (which moves its elements when it grows).
-//! Boxing each handle costs an allocation per recipient; here elements live
+//! Boxing each element costs an allocation per recipient; here elements live
 //! in chunks of 1, 2, 4, 8, … slots, each allocated once at its full size
 //! and never grown, so an element keeps its address and 100,000 recipients
 //! take 17 allocations.
@@ -73,6 +74,41 @@ impl<T> StableVec<T> {
     /// The elements in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
+    }
+
+    pub fn last_mut(&mut self) -> Option<&mut T> {
+        self.chunks.last_mut().and_then(|c| c.last_mut())
+    }
+}
+
+impl<T> std::ops::Index<usize> for StableVec<T> {
+    type Output = T;
+    fn index(&self, index: usize) -> &T {
+        let (chunk, slot) = locate(index);
+        &self.chunks[chunk][slot]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for StableVec<T> {
+    fn index_mut(&mut self, index: usize) -> &mut T {
+        let (chunk, slot) = locate(index);
+        &mut self.chunks[chunk][slot]
+    }
+}
+
+impl<T> FromIterator<T> for StableVec<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut list = StableVec::default();
+        for value in iter {
+            list.push(value);
+        }
+        list
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for StableVec<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 

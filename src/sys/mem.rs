@@ -1,6 +1,11 @@
 //! Fast byte search for the message data path: a safe wrapper over glibc's
 //! `memchr` (std has no public memchr), and [`for_each_mark`], one vectorised
-//! pass that finds both the line feeds and the dots to stuff.
+//! pass that finds both the line feeds and the dots to stuff, and the
+//! dot-stuffing loops of [`stuff`].
+
+mod stuff;
+
+pub use stuff::{find_stuff, stuff_copy};
 
 /// Index of the first `needle` in `haystack`, if any.
 #[inline]
@@ -48,18 +53,6 @@ pub fn for_each_mark<E>(
     f: impl FnMut(usize, bool) -> Result<(), E>,
 ) -> Result<(), E> {
     marks(data, prev_eol, true, f)
-}
-
-/// Like [`for_each_mark`] without the line feeds: calls `f(i)` for every
-/// `.` whose previous byte is a CR or a LF. Text without such dots costs
-/// about a third of an instruction per byte.
-#[inline]
-pub fn for_each_dot<E>(
-    data: &[u8],
-    prev_eol: bool,
-    mut f: impl FnMut(usize) -> Result<(), E>,
-) -> Result<(), E> {
-    marks(data, prev_eol, false, |i, _| f(i))
 }
 
 #[inline]
@@ -301,37 +294,6 @@ mod tests {
             vec![(0, false), (2, true), (3, false), (5, false)]
         );
         assert_eq!(marks(b".", false), vec![]);
-    }
-
-    #[test]
-    fn dots_are_the_marks_without_line_feeds() {
-        let mut data = Vec::new();
-        for i in 0..700u32 {
-            data.push(match (i * 7919) % 11 {
-                0 | 1 => b'.',
-                2 => b'\n',
-                3 => b'\r',
-                _ => b'a',
-            });
-        }
-        for prev in [false, true] {
-            for len in [0, 1, 15, 16, 63, 64, 65, 300, 700] {
-                let d = &data[..len];
-                let mut want = Vec::new();
-                let _ = for_each_mark::<()>(d, prev, |i, lf| {
-                    if !lf {
-                        want.push(i);
-                    }
-                    Ok(())
-                });
-                let mut got = Vec::new();
-                let _ = for_each_dot::<()>(d, prev, |i| {
-                    got.push(i);
-                    Ok(())
-                });
-                assert_eq!(got, want, "len {len} prev {prev}");
-            }
-        }
     }
 
     #[test]

@@ -12,29 +12,43 @@
 //! could see — ended by CRLF, bare LF or bare CR — is a lone `.`, and
 //! removing one `.` after every line start gives the input back.
 //!
-//! The hot path finds the stuffing points (and, for the body, the line feeds)
-//! in one vectorised pass (`sys::mem::for_each_mark`) and copies the runs
-//! between the (rare) stuffing points with one `write_all` each: no per-byte
-//! loop.
+//! The stuffing points are found by a vector scan (`sys::mem::find_stuff`);
+//! the runs between them go to the writer as they are, so a block without
+//! such dots is handed over whole (and a large one is written straight from
+//! the application's buffer). Where they are frequent (every line starting
+//! with a dot), the block is instead copied into our own buffer by a loop
+//! that doubles the dots as it copies (`sys::mem::stuff_copy`), and the
+//! buffer goes to the writer in large pieces: no call per line.
+//!
+//! With the event callback set, the body also needs every line feed; that
+//! path finds both in one pass (`sys::mem::for_each_mark`).
 
 use std::io::{self, Write};
 
-use crate::sys::mem::{for_each_dot, for_each_mark, memchr};
+use crate::sys::mem::{find_stuff, for_each_mark, stuff_copy};
 
 #[inline]
 fn is_line_end(b: u8) -> bool {
     b == b'\n' || b == b'\r'
 }
 
-/// Up to this many bytes, dots are found one by one with memchr rather
-/// than by the vectorised scan (whose setup and tail cost more on short text).
-const SHORT: usize = 512;
+/// A stuffing point followed by at least this many bytes switches to
+/// copying: below it, writing the few runs as they are costs less than
+/// setting up the copy.
+const COPY_MIN: usize = 4096;
+
+/// Our copy buffer: a whole 64 KiB block with one doubled dot per 78-byte
+/// line fits, so it goes out in one piece.
+const COPY_BUF: usize = 68 * 1024;
 
 /// Streaming stuffer: remembers across calls whether the next byte starts a
 /// line.
 #[derive(Debug, Clone)]
 pub struct Stuffer {
     at_line_start: bool,
+    /// The copy buffer; allocated at the first block with a stuffing point
+    /// and [`COPY_MIN`] bytes after it.
+    buf: Vec<u8>,
 }
 
 impl Default for Stuffer {
@@ -48,6 +62,7 @@ impl Stuffer {
     pub fn new() -> Stuffer {
         Stuffer {
             at_line_start: true,
+            buf: Vec::new(),
         }
     }
 
@@ -61,35 +76,41 @@ impl Stuffer {
         let Some(&last) = data.last() else {
             return Ok(());
         };
-        let mut run = 0;
-        if data.len() <= SHORT {
-            // Short text (header lines): look at each dot, by memchr.
-            let mut from = 0;
-            while let Some(off) = memchr(b'.', data.get(from..).unwrap_or_default()) {
-                let i = from + off;
-                let stuff = match i.checked_sub(1) {
-                    Some(p) => data.get(p).is_some_and(|&b| is_line_end(b)),
-                    None => self.at_line_start,
-                };
-                if stuff {
-                    out.write_all(data.get(run..i).unwrap_or_default())?;
-                    out.write_all(b".")?;
-                    run = i;
-                }
-                from = i + 1;
-            }
-        } else {
-            for_each_dot(data, self.at_line_start, |i| {
-                out.write_all(data.get(run..i).unwrap_or_default())?;
+        // `data[run..]` is still to be written; stuffing points are looked
+        // for from `from` on, where `prev` tells about the byte before.
+        let (mut run, mut from, mut prev) = (0, 0, self.at_line_start);
+        while let Some(off) = find_stuff(data.get(from..).unwrap_or_default(), prev) {
+            let i = from + off;
+            out.write_all(data.get(run..i).unwrap_or_default())?;
+            if data.len() - i < COPY_MIN {
                 out.write_all(b".")?;
                 // The dot itself goes out with the next run.
-                run = i;
-                Ok::<(), io::Error>(())
-            })?;
+                (run, from, prev) = (i, i + 1, false);
+                continue;
+            }
+            let read = self.copy(out, data.get(i..).unwrap_or_default())?;
+            (run, from) = (i + read, i + read);
+            prev = data
+                .get(from.wrapping_sub(1))
+                .is_some_and(|&b| is_line_end(b));
         }
         out.write_all(data.get(run..).unwrap_or_default())?;
         self.at_line_start = is_line_end(last);
         Ok(())
+    }
+
+    /// Stuffs `data`, which starts at a stuffing point, through the copy
+    /// buffer into `out`: one buffer's worth. Returns the bytes of `data`
+    /// used (at least one).
+    fn copy<W: Write + ?Sized>(&mut self, out: &mut W, data: &[u8]) -> io::Result<usize> {
+        // At most twice the input; no more than needed for short blocks.
+        let want = COPY_BUF.min(2 * data.len() + 64);
+        if self.buf.len() < want {
+            self.buf = vec![0; want];
+        }
+        let (read, written) = stuff_copy(data, true, &mut self.buf);
+        out.write_all(self.buf.get(..written).unwrap_or_default())?;
+        Ok(read)
     }
 
     /// Like [`Stuffer::write`], and reports the index in `data` of every LF
@@ -189,6 +210,84 @@ mod tests {
             assert_eq!(stuffed_in_pieces(data, &[cut]), whole, "cut {cut}");
         }
         assert_eq!(stuffed_in_pieces(data, &[1, 2, 3, 4, 7, 8]), whole);
+    }
+
+    /// The rule, byte by byte.
+    fn reference(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut prev = true;
+        for &b in data {
+            if b == b'.' && prev {
+                out.push(b'.');
+            }
+            out.push(b);
+            prev = is_line_end(b);
+        }
+        out
+    }
+
+    fn text(len: usize, seed: &mut u32, alphabet: &[u8]) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 17;
+                *seed ^= *seed << 5;
+                alphabet[(*seed as usize) % alphabet.len()]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_boundary_of_dots_and_line_ends_across_writes() {
+        // Each cut of every string of up to 5 bytes over the interesting
+        // alphabet, in two writes.
+        let alphabet = b".\r\nx";
+        for len in 0..=5u32 {
+            for n in 0..4usize.pow(len) {
+                let data: Vec<u8> = (0..len).map(|k| alphabet[n / 4usize.pow(k) % 4]).collect();
+                let want = reference(&data);
+                assert_eq!(stuff(&data), want, "{data:?}");
+                for cut in 0..=data.len() {
+                    assert_eq!(stuffed_in_pieces(&data, &[cut]), want, "{data:?} {cut}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn large_blocks_with_many_or_few_dots() {
+        let mut seed = 7;
+        let mut lines = Vec::new();
+        for k in 0..20_000 {
+            lines.extend_from_slice(if k % 7 == 3 { b"x.y\r\n" } else { b".dot\r\n" });
+        }
+        let rare = {
+            let mut v = text(300_000, &mut seed, b"abcdefgh\r\n");
+            for at in [0, 5000, 5001, 90_000, 299_999] {
+                v[at] = b'.';
+            }
+            v
+        };
+        let inputs = [
+            text(200_000, &mut seed, b"..\r\nab"),
+            text(200_000, &mut seed, b"aaaaaaaaaaaaaaaa\r\n."),
+            b".\r\n".repeat(40_000),
+            lines,
+            rare,
+        ];
+        for data in &inputs {
+            let want = reference(data);
+            assert!(stuff(data) == want);
+            let n = data.len();
+            for cuts in [
+                vec![1, 2, 3],
+                vec![COPY_MIN, COPY_MIN + 1, n - COPY_MIN],
+                vec![n / 3, n / 3 + COPY_BUF, n - 1],
+                (1..n / 1000).map(|k| k * 1000 + k % 7).collect(),
+            ] {
+                assert!(stuffed_in_pieces(data, &cuts) == want);
+            }
+        }
     }
 
     #[test]

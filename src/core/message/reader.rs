@@ -55,10 +55,19 @@ enum State {
 }
 
 /// Assembles header units from blocks.
+///
+/// A unit that lies within one block is not copied: it is handed out as
+/// a slice of that block (`start..end`). Only the bytes of a unit that a
+/// block leaves unfinished are kept, in `unit`, and the rest of the unit
+/// then joins them there.
 #[derive(Debug)]
 pub struct HeaderAssembler {
-    /// Bytes of the current unit not yet taken by the caller.
+    /// Bytes of the current unit from earlier blocks, not yet taken by the
+    /// caller (then also those of the current block, once it is complete).
     unit: Vec<u8>,
+    /// The current unit's bytes in the current block, not in `unit`.
+    start: usize,
+    end: usize,
     /// Length of the current unit so far, including bytes already taken.
     total: usize,
     /// Length of the current line so far.
@@ -95,8 +104,9 @@ fn find_crlf(window: &[u8], prev_cr: bool) -> Option<usize> {
 impl HeaderAssembler {
     pub fn new() -> HeaderAssembler {
         HeaderAssembler {
-            // Room for a typical header line: no regrowth per message.
-            unit: Vec::with_capacity(256),
+            unit: Vec::new(),
+            start: 0,
+            end: 0,
             total: 0,
             line_len: 0,
             last_cr: false,
@@ -104,9 +114,14 @@ impl HeaderAssembler {
         }
     }
 
-    /// The buffered (not yet taken) bytes of the current unit.
-    pub fn unit(&self) -> &[u8] {
-        &self.unit
+    /// The not yet taken bytes of the current unit; `data` is the block
+    /// last fed.
+    pub fn unit<'a>(&'a self, data: &'a [u8]) -> &'a [u8] {
+        if self.unit.is_empty() {
+            data.get(self.start..self.end).unwrap_or_default()
+        } else {
+            &self.unit
+        }
     }
 
     /// Length of the current unit, including bytes already taken.
@@ -117,11 +132,13 @@ impl HeaderAssembler {
     /// The caller took the buffered bytes of an unfinished unit.
     pub fn drain(&mut self) {
         self.unit.clear();
+        self.start = self.end;
     }
 
     /// The caller took a complete unit (or the separator): start afresh.
     pub fn next_unit(&mut self) {
         self.unit.clear();
+        self.start = self.end;
         self.total = 0;
     }
 
@@ -131,14 +148,28 @@ impl HeaderAssembler {
         self.state = State::Line;
     }
 
-    fn append(&mut self, bytes: &[u8]) {
+    /// Bytes of the current block join the unit (`bytes` is
+    /// `data[self.end..]`, not empty).
+    fn take(&mut self, bytes: &[u8]) {
         let Some(&last) = bytes.last() else {
             return;
         };
-        self.unit.extend_from_slice(bytes);
-        self.total += bytes.len();
-        self.line_len += bytes.len();
+        self.end += bytes.len();
+        self.count(bytes.len(), last);
+    }
+
+    fn count(&mut self, len: usize, last: u8) {
+        self.total += len;
+        self.line_len += len;
         self.last_cr = last == b'\r';
+    }
+
+    /// Moves the unit's bytes of the block into `unit`: the block is about
+    /// to go, or the unit did not start in it.
+    fn keep(&mut self, data: &[u8]) {
+        self.unit
+            .extend_from_slice(data.get(self.start..self.end).unwrap_or_default());
+        self.start = self.end;
     }
 
     /// A line is complete: the header block ends if it is the empty line
@@ -155,6 +186,16 @@ impl HeaderAssembler {
 
     /// Consumes bytes of `data` from `*pos` on.
     pub fn feed(&mut self, data: &[u8], pos: &mut usize) -> Step {
+        // Whatever came before `*pos` is in `unit` or was taken.
+        (self.start, self.end) = (*pos, *pos);
+        let step = self.feed_block(data, pos);
+        if step == Step::NeedMore || !self.unit.is_empty() {
+            self.keep(data);
+        }
+        step
+    }
+
+    fn feed_block(&mut self, data: &[u8], pos: &mut usize) -> Step {
         loop {
             let avail = data.get(*pos..).unwrap_or_default();
             match self.state {
@@ -172,21 +213,22 @@ impl HeaderAssembler {
                     if avail.is_empty() {
                         return Step::NeedMore;
                     }
-                    let room = UNIT_CAP.saturating_sub(self.unit.len());
+                    let held = self.unit.len() + (self.end - self.start);
+                    let room = UNIT_CAP.saturating_sub(held);
                     if room == 0 {
                         return Step::Full;
                     }
                     let window = &avail[..avail.len().min(room)];
                     match find_crlf(window, self.last_cr) {
                         Some(lf) => {
-                            self.append(window.get(..=lf).unwrap_or_default());
+                            self.take(window.get(..=lf).unwrap_or_default());
                             *pos += lf + 1;
                             if let Some(step) = self.line_done() {
                                 return step;
                             }
                         }
                         None => {
-                            self.append(window);
+                            self.take(window);
                             *pos += window.len();
                         }
                     }
@@ -206,7 +248,9 @@ impl HeaderAssembler {
             State::Line if self.line_len == 0 => Step::End { separator: false },
             State::Line => {
                 let tail: &[u8] = if self.last_cr { b"\n" } else { b"\r\n" };
-                self.append(tail);
+                (self.start, self.end) = (0, 0);
+                self.unit.extend_from_slice(tail);
+                self.count(tail.len(), b'\n');
                 match self.line_done() {
                     Some(step) => step,
                     // libESMTP then reads again to look for a continuation.
@@ -358,11 +402,11 @@ mod tests {
                 match step {
                     Step::NeedMore => break,
                     Step::Full => {
-                        current.extend_from_slice(a.unit());
+                        current.extend_from_slice(a.unit(block));
                         a.drain();
                     }
                     Step::Unit => {
-                        current.extend_from_slice(a.unit());
+                        current.extend_from_slice(a.unit(block));
                         units.push(std::mem::take(&mut current));
                         a.next_unit();
                         if block.is_empty() {

@@ -313,12 +313,17 @@ impl<F: UnitFilter> HeaderPhase<F> {
     }
 
     /// The buffered part of an oversized unit.
-    fn overflow(&mut self, out: &mut dyn HeaderOut, monitor: bool) -> Result<(), TransferError> {
+    fn overflow(
+        &mut self,
+        data: &[u8],
+        out: &mut dyn HeaderOut,
+        monitor: bool,
+    ) -> Result<(), TransferError> {
         if self.overflow == Overflow::None {
-            self.overflow = match self.filter.process(self.asm.unit())? {
+            self.overflow = match self.filter.process(self.asm.unit(data))? {
                 HeaderAction::Keep => {
                     if monitor {
-                        self.overflow_shown = self.asm.unit().to_vec();
+                        self.overflow_shown = self.asm.unit(data).to_vec();
                     }
                     Overflow::Keep
                 }
@@ -327,7 +332,7 @@ impl<F: UnitFilter> HeaderPhase<F> {
             };
         }
         if self.overflow == Overflow::Keep {
-            out.put(self.asm.unit())?;
+            out.put(self.asm.unit(data))?;
         }
         self.asm.drain();
         Ok(())
@@ -336,21 +341,22 @@ impl<F: UnitFilter> HeaderPhase<F> {
     /// A complete unit of the application's message.
     fn unit(
         &mut self,
+        data: &[u8],
         out: &mut dyn HeaderOut,
         pending: &mut Pending,
     ) -> Result<(), TransferError> {
         match std::mem::replace(&mut self.overflow, Overflow::None) {
-            Overflow::None => match self.filter.process(self.asm.unit())? {
+            Overflow::None => match self.filter.process(self.asm.unit(data))? {
                 HeaderAction::Keep => {
-                    pending.unit(self.asm.total(), self.asm.unit());
-                    out.put(self.asm.unit())?;
+                    pending.unit(self.asm.total(), self.asm.unit(data));
+                    out.put(self.asm.unit(data))?;
                 }
                 HeaderAction::Drop => {}
                 HeaderAction::Replace(new) => Self::emit(out, pending, &new)?,
             },
             Overflow::Keep => {
                 pending.unit(self.asm.total(), &self.overflow_shown);
-                out.put(self.asm.unit())?;
+                out.put(self.asm.unit(data))?;
                 self.overflow_shown = Vec::new();
             }
             Overflow::Drop => {}
@@ -382,9 +388,9 @@ impl<F: UnitFilter> HeaderPhase<F> {
             };
             match step {
                 Step::NeedMore => return Ok(HeaderEnd::NeedMore),
-                Step::Full => self.overflow(out, pending.monitor)?,
+                Step::Full => self.overflow(data, out, pending.monitor)?,
                 Step::Unit => {
-                    self.unit(out, pending)?;
+                    self.unit(data, out, pending)?;
                     if data.is_empty() {
                         // libESMTP reads again after the end of input.
                         return Ok(HeaderEnd::NeedMore);

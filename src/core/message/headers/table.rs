@@ -118,6 +118,35 @@ static PRISTINE: [Entry; 16] = [
     ),
 ];
 
+/// Index in [`PRISTINE`] of the entry named `name` (any case): picked by
+/// length and first letter, then compared, instead of comparing all
+/// sixteen names (this runs for every header of every message).
+fn builtin_exact(name: &[u8]) -> Option<usize> {
+    let lower = |i: usize| name.get(i).map(u8::to_ascii_lowercase);
+    let idx = match (name.len(), lower(0)?) {
+        (4, b'd') => 0,
+        (4, b'f') => 1,
+        (11, b'r') => 2,
+        (18, b'o') => 3,
+        (8, b'c') => 4,
+        (5, b'm') => 5,
+        (7, b'r') => 6,
+        (15, b'r') => 7,
+        // Received, Reply-To.
+        (8, b'r') if lower(2) == Some(b'c') => 8,
+        (8, b'r') => 14,
+        (10, b'm') => 9,
+        (6, b's') => 10,
+        (2, b't') => 11,
+        (2, b'c') => 12,
+        (3, b'b') => 13,
+        (27, b'd') => 15,
+        _ => return None,
+    };
+    let entry = PRISTINE.get(idx)?;
+    entry.name.eq_ignore_ascii_case(name).then_some(idx)
+}
+
 /// The header list of the built-in table: the pre-listed entries (Date,
 /// From, Message-Id).
 static PRISTINE_LIST: [usize; 3] = [0, 1, 9];
@@ -232,10 +261,19 @@ impl Table {
         self.entries.get_mut(idx)
     }
 
+    /// The entry named `name`, compared case-insensitively. The built-in
+    /// entries come first in every table and keep their names, and an
+    /// added entry never bears a built-in name (it is only created when
+    /// the lookup fails), so only the added ones need a walk.
     fn find_exact(&self, name: &[u8]) -> Option<usize> {
-        self.entries()
+        if let Some(i) = builtin_exact(name) {
+            return Some(i);
+        }
+        let added = self.entries().get(PRISTINE.len()..)?;
+        let at = added
             .iter()
-            .position(|e| e.name.eq_ignore_ascii_case(name))
+            .position(|e| e.name.eq_ignore_ascii_case(name))?;
+        Some(PRISTINE.len() + at)
     }
 
     /// Exact case-insensitive match, else the prefix up to and including
@@ -272,6 +310,44 @@ impl Table {
                 entry.listed_as = Some(Cow::Owned(spelled.to_vec()));
                 self.list.push(idx);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_lookup_matches_a_walk_over_the_names() {
+        let walk = |name: &[u8]| {
+            PRISTINE
+                .iter()
+                .position(|e| e.name.eq_ignore_ascii_case(name))
+        };
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        for e in &PRISTINE {
+            let n = e.name.to_vec();
+            names.push(n.to_ascii_uppercase());
+            names.push(n.to_ascii_lowercase());
+            let mut near = n.clone();
+            near[n.len() / 2] ^= 1;
+            names.push(near);
+            names.push(n[..n.len() - 1].to_vec());
+            names.push(n.clone());
+        }
+        for other in [
+            &b""[..],
+            b"Subject",
+            b"Reply-Tp",
+            b"Recieved",
+            b"X",
+            b"Date:",
+        ] {
+            names.push(other.to_vec());
+        }
+        for name in &names {
+            assert_eq!(builtin_exact(name), walk(name), "{name:?}");
         }
     }
 }

@@ -92,6 +92,54 @@ mod tests {
     }
 
     #[test]
+    fn connect_gives_up_after_its_timeout() {
+        // A listener whose accept queue is full drops further SYNs, so a
+        // connect to it can only end by its own timeout.
+        let Ok(listener) = Socket::new(Domain::IPV4, Type::STREAM, None) else {
+            return;
+        };
+        let any: SocketAddr = ([127, 0, 0, 1], 0).into();
+        if listener.bind(&any.into()).is_err() || listener.listen(0).is_err() {
+            return;
+        }
+        let Some(addr) = listener.local_addr().ok().and_then(|a| a.as_socket()) else {
+            return;
+        };
+        // Fill the queue (the kernel admits backlog + 1 connections).
+        let mut held = Vec::new();
+        let started = std::time::Instant::now();
+        let mut outcome = Ok(());
+        for _ in 0..8 {
+            match connect(&addr, 300) {
+                Ok((stream, _)) => held.push(stream),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        assert_eq!(outcome, Err(Error::Os(libc::ETIMEDOUT)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn connect_sets_the_send_timeout_it_reports() {
+        let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
+            return;
+        };
+        let Ok(addr) = listener.local_addr() else {
+            return;
+        };
+        let (stream, timeout) = match connect(&addr, 2000) {
+            Ok(connected) => connected,
+            Err(e) => panic!("connect failed: {e:?}"),
+        };
+        assert_eq!(timeout, Duration::from_millis(2000));
+        assert_eq!(stream.write_timeout().ok().flatten(), Some(timeout));
+        assert_eq!(stream.nodelay().ok(), Some(true));
+    }
+
+    #[test]
     fn refused_connection_gives_errno() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0");
         let addr = listener.and_then(|l| l.local_addr());

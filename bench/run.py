@@ -318,7 +318,9 @@ def write_report(rows, instr, rss):
     lines += ["", "## Targets (issue 9)", "", "| target | measured | met |", "|---|---|---|"]
     for target, measured, met in evaluate_targets(rows, instr, rss):
         lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
-    lines += ["", "Reproduce: `make bench` (needs Debian's libesmtp6 and valgrind)."]
+    lines += ["", "Why the targets marked **no** are not met, with profiles: "
+              "[performance-analysis.md](performance-analysis.md).",
+              "", "Reproduce: `make bench` (needs Debian's libesmtp6 and valgrind)."]
     with open(os.path.join(TOP, "docs", "performance.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -37,6 +37,11 @@ const HOLD_BACK: usize = 2048;
 /// Bytes asked for per read (libESMTP's read buffer).
 const READ_CHUNK: usize = 2048;
 
+/// Unread input beyond which draining stops: replies are processed before
+/// more is taken in, so a server that floods replies cannot grow the
+/// buffer without bound.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
 /// The byte stream under the SMTP session.
 #[derive(Debug)]
 pub enum Stream {
@@ -428,6 +433,9 @@ impl Connection {
         match &self.stream {
             None => {}
             Some(Stream::Plain(_)) => loop {
+                if self.buffered_input() >= DRAIN_LIMIT {
+                    return;
+                }
                 let old = self.reserve_read();
                 let Some(Stream::Plain(tcp)) = &self.stream else {
                     return;
@@ -451,7 +459,7 @@ impl Connection {
                     return;
                 }
                 while let Ok(n) = self.fill_nonblocking(hooks) {
-                    if n == 0 {
+                    if n == 0 || self.buffered_input() >= DRAIN_LIMIT {
                         break;
                     }
                 }
@@ -663,6 +671,37 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().ok()?).ok()?;
         let (server, _) = listener.accept().ok()?;
         Some((Connection::new(client, true, 500), server))
+    }
+
+    #[test]
+    fn draining_stops_at_its_limit_and_loses_nothing() {
+        let Some((mut conn, server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        let line = b"250 2.1.5 ok\r\n";
+        let count = 3 * DRAIN_LIMIT / line.len();
+        let writer = std::thread::spawn(move || {
+            let mut server = server;
+            for _ in 0..count {
+                if server.write_all(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Bounded wait for the flood to arrive.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut seen = 0;
+        while seen < count && std::time::Instant::now() < deadline {
+            conn.drain_available(&mut hooks);
+            assert!(conn.buffered_input() < DRAIN_LIMIT + READ_CHUNK);
+            while conn.has_complete_reply() {
+                assert_eq!(conn.read_line(100, &mut hooks), Ok(line.to_vec()));
+                seen += 1;
+            }
+        }
+        let _ = writer.join();
+        assert_eq!(seen, count);
     }
 
     #[test]

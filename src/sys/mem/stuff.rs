@@ -92,17 +92,16 @@ fn stuff_copy_scalar(
 /// masks of what was loaded (bit `k` for byte `k`).
 macro_rules! simd_loops {
     ($find:ident, $copy:ident, $feature:literal, $width:literal, $vec:ident,
-     $load:ident, $store:ident, $set1:ident, $cmpeq:ident, $or:ident, $and:ident,
-     $movemask:ident, $cmpgt:ident, $andnot:ident, $add:ident, $iota:expr) => {
+     $load:ident, $store:ident, $set1:ident, $cmpeq:ident, $and:ident,
+     $movemask:ident, $cmpgt:ident, $add:ident, $iota:expr, $eol:ident, $blend:ident) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $feature)]
         unsafe fn $find(data: &[u8], prev_eol: bool) -> Option<usize> {
             use std::arch::x86_64::*;
             const W: usize = $width;
-            let (lf, cr, dot) = ($set1(LF as i8), $set1(CR as i8), $set1(DOT as i8));
+            let dot = $set1(DOT as i8);
             let masks = |v: $vec| -> (u32, u32) {
-                let eol = $or($cmpeq(v, lf), $cmpeq(v, cr));
-                ($movemask(eol) as u32, $movemask($cmpeq(v, dot)) as u32)
+                ($movemask($eol(v)) as u32, $movemask($cmpeq(v, dot)) as u32)
             };
             let len = data.len();
             let p = data.as_ptr();
@@ -150,17 +149,15 @@ macro_rules! simd_loops {
         unsafe fn $copy(src: &[u8], prev_eol: bool, dst: &mut [u8]) -> (usize, usize, bool) {
             use std::arch::x86_64::*;
             const W: usize = $width;
-            let (lf, cr, dot) = ($set1(LF as i8), $set1(CR as i8), $set1(DOT as i8));
+            let dot = $set1(DOT as i8);
             let sp = src.as_ptr();
             let iota = $iota;
             // Bit `k`: `v[k]` is a `.` and `u[k]` (the byte before it) a
             // line end.
-            let marks = |v: $vec, u: $vec| -> u32 {
-                let after_eol = $or($cmpeq(u, lf), $cmpeq(u, cr));
-                $movemask($and($cmpeq(v, dot), after_eol)) as u32
-            };
+            let marks =
+                |v: $vec, u: $vec| -> u32 { $movemask($and($cmpeq(v, dot), $eol(u))) as u32 };
             // `v` up to the stuffing point, then `u` (one byte late).
-            let late = |v: $vec, u: $vec, late: $vec| $or($and(late, u), $andnot(late, v));
+            let late = |v: $vec, u: $vec, late: $vec| $blend(v, u, late);
             // The first byte alone: from then on, the byte before each
             // vector is read along with it.
             let (mut i, mut o) =
@@ -248,16 +245,16 @@ simd_loops!(
     _mm256_storeu_si256,
     _mm256_set1_epi8,
     _mm256_cmpeq_epi8,
-    _mm256_or_si256,
     _mm256_and_si256,
     _mm256_movemask_epi8,
     _mm256_cmpgt_epi8,
-    _mm256_andnot_si256,
     _mm256_add_epi8,
     _mm256_setr_epi8(
         0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
         25, 26, 27, 28, 29, 30, 31
-    )
+    ),
+    eol_avx2,
+    _mm256_blendv_epi8
 );
 
 simd_loops!(
@@ -270,14 +267,72 @@ simd_loops!(
     _mm_storeu_si128,
     _mm_set1_epi8,
     _mm_cmpeq_epi8,
-    _mm_or_si128,
     _mm_and_si128,
     _mm_movemask_epi8,
     _mm_cmpgt_epi8,
-    _mm_andnot_si128,
     _mm_add_epi8,
-    _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+    eol_sse2,
+    blend_sse2
 );
+
+/// 0xFF in each byte of `v` that is a LF or a CR.
+///
+/// One lookup by the low nibble: the table entry equals the byte only for
+/// LF and CR. The other entries have the high bit set, which no byte that
+/// reaches them has (bytes with the high bit set look up 0, which no such
+/// byte equals).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn eol_avx2(v: std::arch::x86_64::__m256i) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    const T: [i8; 16] = eol_table();
+    let table = _mm256_setr_epi8(
+        T[0], T[1], T[2], T[3], T[4], T[5], T[6], T[7], T[8], T[9], T[10], T[11], T[12], T[13],
+        T[14], T[15], T[0], T[1], T[2], T[3], T[4], T[5], T[6], T[7], T[8], T[9], T[10], T[11],
+        T[12], T[13], T[14], T[15],
+    );
+    _mm256_cmpeq_epi8(_mm256_shuffle_epi8(table, v), v)
+}
+
+/// The lookup table of [`eol_avx2`]: `0x80 | n`, except at LF and CR.
+const fn eol_table() -> [i8; 16] {
+    let mut t = [0i8; 16];
+    let mut n = 0;
+    while n < 16 {
+        t[n] = (0x80 | n as u8) as i8;
+        n += 1;
+    }
+    t[LF as usize] = LF as i8;
+    t[CR as usize] = CR as i8;
+    t
+}
+
+/// [`eol_avx2`] for SSE2 (no byte shuffle there): two compares.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn eol_sse2(v: std::arch::x86_64::__m128i) -> std::arch::x86_64::__m128i {
+    use std::arch::x86_64::*;
+    _mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(LF as i8)),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(CR as i8)),
+    )
+}
+
+/// `b` where `mask` is set, else `a` (SSE2 has no byte blend).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn blend_sse2(
+    a: std::arch::x86_64::__m128i,
+    b: std::arch::x86_64::__m128i,
+    mask: std::arch::x86_64::__m128i,
+) -> std::arch::x86_64::__m128i {
+    use std::arch::x86_64::*;
+    _mm_or_si128(_mm_and_si128(mask, b), _mm_andnot_si128(mask, a))
+}
 
 #[cfg(test)]
 mod tests {

@@ -131,7 +131,7 @@ fn text_block(size: usize) -> Vec<u8> {
     let mut i = 0usize;
     while v.len() + 78 <= size {
         let start = v.len();
-        if i % 16 == 0 {
+        if i.is_multiple_of(16) {
             v.push(b'.');
         }
         let mut w = i;

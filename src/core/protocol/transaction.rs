@@ -153,7 +153,7 @@ fn transaction(
         e.send(&command, Expect::Rcpt(message, r), hooks);
         if !e.pipelining() {
             e.wait_all(hooks)?;
-        } else if e.expect.len() % 32 == 0 {
+        } else if e.expect.len().is_multiple_of(32) {
             // A long pipeline: take in the replies that have arrived.
             e.process_available(hooks)?;
         }

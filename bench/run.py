@@ -143,8 +143,8 @@ def main():
         ("sessions x1000", data_sink, ["sessions", "5" if s else "1000"], "sessions/s", 3),
         ("big DATA 50 MiB", data_sink, ["big", "1" if s else "50", "plain"], "MiB/s", 2),
         ("big DATA 50 MiB dots", data_sink, ["big", "1" if s else "50", "dots"], "MiB/s", 2),
-        ("big DATA 500 MiB", data_sink, ["big", "2" if s else "500", "plain"], "MiB/s", 1),
-        ("big DATA 500 MiB dots", data_sink, ["big", "2" if s else "500", "dots"], "MiB/s", 1),
+        ("big DATA 500 MiB", data_sink, ["big", "2" if s else "500", "plain"], "MiB/s", 2),
+        ("big DATA 500 MiB dots", data_sink, ["big", "2" if s else "500", "dots"], "MiB/s", 2),
         ("big BDAT 50 MiB", bdat_sink, ["big", "1" if s else "50", "plain"], "MiB/s", 2),
     ]
     drivers = {"ours": os.path.join(workdir, "driver.ours"), "ref": os.path.join(workdir, "driver.ref"),
@@ -179,6 +179,16 @@ def main():
             print(f"{name:24s} libESMTP {med['ref']:12.1f}  ours {med['ours']:12.1f} {unit:10s} "
                   f"ratio {med['ours'] / med['ref']:.2f}"
                   + (f"  (wire floor {floor_ratio:.2f})" if floor_ratio else ""), flush=True)
+        # Dot-heavy against plain, ours only, the two interleaved so that
+        # both see the same moment of a noisy machine.
+        dots_vs_plain = {}
+        for size in ("50", "500"):
+            rates = {"plain": [], "dots": []}
+            for kind in ["plain", "dots", "dots", "plain"] * (1 if s else 3):
+                res, _ = run_driver(drivers["ours"], data_sink, ["big", "1" if s else size, kind], cpu)
+                rates[kind].append(res["bytes"] / 1048576 / res["seconds"])
+            dots_vs_plain[size] = statistics.median(rates["dots"]) / statistics.median(rates["plain"])
+            print(f"big DATA {size} MiB: dots/plain interleaved {dots_vs_plain[size]:.2f}", flush=True)
         instr = []
         if not s:
             # Each figure is the difference between two runs that differ
@@ -211,14 +221,13 @@ def main():
     if s:
         print("bench (short): every workload delivered every byte with 2xx statuses")
         return 0
-    write_report(rows, instr, rss)
+    write_report(rows, instr, rss, dots_vs_plain)
     return 0
 
 
-def evaluate_targets(rows, instr, rss):
+def evaluate_targets(rows, instr, rss, dots_vs_plain):
     """Each issue-9 target with what this run measured and whether it is met."""
     ratio = {name: r for name, _, _, _, r, _ in rows}
-    rate = {name: ours for name, _, _, ours, _, _ in rows}
     floor = {name: f for name, _, _, _, _, f in rows if f}
     iratio = {label: r for label, _, _, r in instr}
     iours = {label: ours for label, _, ours, _ in instr}
@@ -235,11 +244,9 @@ def evaluate_targets(rows, instr, rss):
                        ("big DATA 500 MiB dots", 4)):
         if r(name) is not None:
             add(f"{name}: >= {want}x libESMTP MiB/s", name, r(name), r(name) >= want, "{:.2f}x")
-    for size in ("50", "500"):
-        plain, dots = rate.get(f"big DATA {size} MiB"), rate.get(f"big DATA {size} MiB dots")
-        if plain and dots:
-            add(f"big DATA {size} MiB: dot-heavy within 10 % of plain", size, dots / plain,
-                dots >= 0.9 * plain, "{:.2f} of plain")
+    for size, share in dots_vs_plain.items():
+        add(f"big DATA {size} MiB: dot-heavy within 10 % of plain (interleaved runs)", size, share,
+            share >= 0.9, "{:.2f} of plain")
     per_mib = iours.get("instructions per MiB through DATA")
     if per_mib:
         add("DATA: <= 2 instructions per byte", per_mib, per_mib / 1048576, per_mib <= 2 * 1048576,
@@ -276,7 +283,7 @@ def evaluate_targets(rows, instr, rss):
     return out
 
 
-def write_report(rows, instr, rss):
+def write_report(rows, instr, rss, dots_vs_plain):
     cpu = "unknown"
     try:
         for line in open("/proc/cpuinfo"):
@@ -316,7 +323,7 @@ def write_report(rows, instr, rss):
         if (name, "ours") in rss:
             lines.append(f"| {name} | {rss[(name, 'ref')]:.0f} | {rss[(name, 'ours')]:.0f} |")
     lines += ["", "## Targets (issue 9)", "", "| target | measured | met |", "|---|---|---|"]
-    for target, measured, met in evaluate_targets(rows, instr, rss):
+    for target, measured, met in evaluate_targets(rows, instr, rss, dots_vs_plain):
         lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     lines += ["", "Why the targets marked **no** are not met, with profiles: "
               "[performance-analysis.md](performance-analysis.md).",

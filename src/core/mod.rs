@@ -10,6 +10,7 @@ pub mod model;
 pub mod protocol;
 pub mod reply;
 pub mod sasl;
+pub mod small_bytes;
 pub mod stable_vec;
 pub mod status;
 pub mod transport;

@@ -11,6 +11,7 @@ use std::cell::{Cell, RefCell};
 
 use super::extensions::ExtSet;
 use super::message::headers::HeaderTable;
+use super::small_bytes::SmallBytes;
 use super::stable_vec::StableVec;
 use super::status::StatusCell;
 
@@ -122,39 +123,20 @@ pub struct EtrnNode {
     pub status: StatusCell,
 }
 
-/// Mailboxes up to this many bytes, NUL included, are stored in place: no
-/// allocation per recipient for ordinary addresses.
-const INLINE_MAILBOX: usize = 38;
-
 /// A recipient's mailbox, stored once with a trailing NUL so that the C
 /// layer can hand out a C string without a second copy. Reads as the
-/// mailbox without the NUL (`Deref<Target = str>`). Short ones live inside
-/// the value, so their C string moves with it: recipients live in a
-/// [`StableVec`], where they never move.
+/// mailbox without the NUL (`Deref<Target = str>`). Up to 37 bytes live
+/// inside the value (no allocation per recipient for ordinary addresses),
+/// so their C string moves with it: recipients live in a [`StableVec`],
+/// where they never move.
 #[derive(Clone)]
-pub struct Mailbox(MailboxRepr);
-
-#[derive(Clone)]
-enum MailboxRepr {
-    /// `len` bytes copied from a `&str`, then the NUL.
-    Inline {
-        len: u8,
-        bytes: [u8; INLINE_MAILBOX],
-    },
-    /// The text and its NUL.
-    Heap(Box<str>),
-}
+pub struct Mailbox(SmallBytes<38>);
 
 impl Mailbox {
     /// The mailbox without the terminator.
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // Always valid UTF-8: the bytes are a whole `&str`, copied.
-            MailboxRepr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            MailboxRepr::Heap(text) => text.strip_suffix('\0').unwrap_or(text),
-        }
+        // Always valid UTF-8: the bytes are a whole `&str`, copied.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
     /// The mailbox's bytes without the terminator: unlike [`Mailbox::as_str`]
@@ -167,26 +149,13 @@ impl Mailbox {
     /// The mailbox followed by its NUL terminator. A NUL inside the
     /// mailbox (only possible from Rust callers) ends the C view early.
     pub fn as_bytes_with_nul(&self) -> &[u8] {
-        match &self.0 {
-            MailboxRepr::Inline { len, bytes } => &bytes[..=usize::from(*len)],
-            MailboxRepr::Heap(text) => text.as_bytes(),
-        }
+        &self.0
     }
 }
 
 impl From<&str> for Mailbox {
     fn from(text: &str) -> Mailbox {
-        if text.len() < INLINE_MAILBOX {
-            let mut bytes = [0u8; INLINE_MAILBOX];
-            bytes[..text.len()].copy_from_slice(text.as_bytes());
-            // Below INLINE_MAILBOX, so it fits in a u8.
-            let len = text.len() as u8;
-            return Mailbox(MailboxRepr::Inline { len, bytes });
-        }
-        let mut s = String::with_capacity(text.len() + 1);
-        s.push_str(text);
-        s.push('\0');
-        Mailbox(MailboxRepr::Heap(s.into_boxed_str()))
+        Mailbox(SmallBytes::concat(&[text.as_bytes(), b"\0"]))
     }
 }
 
@@ -324,8 +293,8 @@ mod tests {
 
     #[test]
     fn mailboxes_short_and_long_read_back_with_their_nul() {
-        let short = "a".repeat(INLINE_MAILBOX - 1);
-        let long = "b".repeat(INLINE_MAILBOX);
+        let short = "a".repeat(37);
+        let long = "b".repeat(38);
         for text in [
             "",
             "bob@example.org",
@@ -340,14 +309,8 @@ mod tests {
             assert_eq!((&c[..c.len() - 1], c.last()), (text.as_bytes(), Some(&0)));
             assert_eq!(Mailbox::from(text.to_owned()), mailbox);
         }
-        assert!(matches!(
-            Mailbox::from(short.as_str()).0,
-            MailboxRepr::Inline { .. }
-        ));
-        assert!(matches!(
-            Mailbox::from(long.as_str()).0,
-            MailboxRepr::Heap(_)
-        ));
+        assert!(Mailbox::from(short.as_str()).0.is_inline());
+        assert!(!Mailbox::from(long.as_str()).0.is_inline());
         assert_ne!(Mailbox::from("a"), Mailbox::from("b"));
     }
 

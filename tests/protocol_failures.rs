@@ -307,3 +307,76 @@ fn bracketed_ipv6_server_and_resolver_failures() {
         }
     );
 }
+
+/// With PIPELINING, QUIT leaves with the last message's terminator
+/// (compat.md), yet its reply is read after MESSAGESENT: a syntax warning
+/// on it still comes last, and QUIT is written once.
+#[test]
+fn pipelined_quit_reply_is_handled_after_messagesent() {
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![
+            reply("EHLO", EHLO_PIPE),
+            reply("MAIL", &["250 2.1.0 ok"]),
+            reply("RCPT", &["250 2.1.5 ok"]),
+            reply("DATA", &["354 go"]),
+            reply("QUIT", &["221 bye"]),
+        ],
+    )
+    .data_end(&["554 5.0.0 refused"])]);
+    let s = one_message(port, &["b@x"]);
+    let mut hooks = Recorder::new(vec!["x\r\n"]);
+    hooks.answers.push((6, 1));
+    let (outcome, t) = go(&s, &mut hooks, server);
+    assert_eq!(outcome, ok_outcome(Some(Error::InvalidResponseSyntax)));
+    assert_eq!(
+        t[0].lines
+            .iter()
+            .filter(|l| l.starts_with("C: ") && !l.starts_with("C: EHLO"))
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "C: MAIL FROM:<a@x> [#2]",
+            "C: RCPT TO:<b@x> [#3]",
+            "C: DATA [#3]",
+            "C: . [#4]",
+            "C: QUIT [#4]"
+        ]
+    );
+    let events = hooks.events();
+    assert_eq!(
+        events[events.len() - 3..],
+        [
+            "EV MESSAGESENT #0",
+            "EV SYNTAXWARNING preset=0",
+            "EV DISCONNECT"
+        ]
+    );
+    // A 5xx final reply completes every recipient (spec 9.4).
+    assert!(s.messages[0].recipients[0].complete.get());
+}
+
+/// A final reply that cannot be parsed ends the session; the QUIT already
+/// went out with the terminator, so it is not written again and the next
+/// reply is taken as its reply.
+#[test]
+fn unreadable_final_reply_with_pipelined_quit_writes_quit_once() {
+    let (port, server) = serve(vec![Script::new(
+        &["220 x"],
+        vec![
+            reply("EHLO", EHLO_PIPE),
+            reply("MAIL", &["250 2.1.0 ok"]),
+            reply("RCPT", &["250 2.1.5 ok"]),
+            reply("DATA", &["354 go"]),
+            reply("QUIT", &["221 2.0.0 bye"]),
+        ],
+    )
+    .data_end(&["garbage"])]);
+    let s = one_message(port, &["b@x"]);
+    let mut hooks = Recorder::new(vec!["x\r\n"]);
+    let (outcome, t) = go(&s, &mut hooks, server);
+    assert_eq!(outcome, ok_outcome(Some(Error::InvalidResponseSyntax)));
+    assert_eq!(t[0].commands().iter().filter(|c| *c == "QUIT").count(), 1);
+    assert!(!hooks.events().iter().any(|e| e.contains("MESSAGESENT")));
+    assert!(!s.messages[0].recipients[0].complete.get());
+}

@@ -136,7 +136,10 @@ impl ChunkSink for BdatSink<'_, '_, '_, '_> {
                 );
                 e.conn.queue_chunk(data, hooks);
             }
-            if last || !pipelining {
+            if last {
+                e.pipeline_quit_after(message, hooks);
+                e.wait_before_quit(hooks)
+            } else if !pipelining {
                 e.wait_all(hooks)
             } else if e.conn.pending_output() == 0 || e.expect.len() >= 64 {
                 // The buffer went out: take in replies that have arrived.
@@ -201,7 +204,7 @@ pub(crate) fn transfer(
         return Err(stop);
     }
     // Replies to chunks queued before a failure was seen.
-    e.wait_all(hooks)?;
+    e.wait_before_quit(hooks)?;
     match e.attempt.bdat_failure {
         Some(code) if code / 100 == 4 || code / 100 == 5 => {
             finish_message(e, hooks, message, code / 100);

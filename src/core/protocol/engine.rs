@@ -67,6 +67,8 @@ pub(crate) struct Engine<'s> {
     pub error: Option<Error>,
     /// Scratch space for composing MAIL and RCPT commands.
     pub command_buf: Vec<u8>,
+    /// QUIT already went out with the last message's content.
+    pub quit_queued: bool,
 }
 
 /// Lines from the connection, SYNTAXWARNING to the application.
@@ -100,6 +102,7 @@ impl<'s> Engine<'s> {
             authenticated: false,
             error: None,
             command_buf: Vec::new(),
+            quit_queued: false,
         }
     }
 
@@ -200,6 +203,37 @@ impl<'s> Engine<'s> {
         self.conn.flush(hooks);
         while let Some(expect) = self.expect.pop_front() {
             self.process(expect, hooks)?;
+        }
+        Ok(())
+    }
+
+    /// Queues QUIT behind the last message's content when the server
+    /// pipelines (RFC 2920 lets content open a group and QUIT close it).
+    /// libESMTP waits for the final reply first, but whatever that reply
+    /// is, its next command is QUIT: the bytes on the wire are the same and
+    /// the session saves a round trip.
+    pub fn pipeline_quit_after(&mut self, message: usize, hooks: &mut dyn SessionHooks) {
+        let last = !self
+            .session
+            .messages
+            .iter()
+            .skip(message + 1)
+            .any(|m| m.has_incomplete_recipient());
+        if last && self.pipelining() && !self.quit_queued {
+            self.send(crate::core::commands::quit(), Expect::Quit, hooks);
+            self.quit_queued = true;
+        }
+    }
+
+    /// Flushes and processes every outstanding reply up to a pipelined
+    /// QUIT, whose reply is left for after MESSAGESENT (events keep the
+    /// order of the commands).
+    pub fn wait_before_quit(&mut self, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
+        self.conn.flush(hooks);
+        while self.expect.front().is_some_and(|x| *x != Expect::Quit) {
+            if let Some(expect) = self.expect.pop_front() {
+                self.process(expect, hooks)?;
+            }
         }
         Ok(())
     }

@@ -57,10 +57,15 @@ pub(crate) fn run(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<()
             }
         }
         let clean = transaction(e, hooks, message)?;
+        if e.quit_queued {
+            break;
+        }
         need_rset = !clean;
         current = next_pending(e, message + 1);
     }
-    e.send(commands::quit(), Expect::Quit, hooks);
+    if !e.quit_queued {
+        e.send(commands::quit(), Expect::Quit, hooks);
+    }
     e.wait_all(hooks)
 }
 
@@ -210,11 +215,13 @@ fn data(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks, message: usize) -> Res
             }
         }
         e.conn.set_timeout(session.timeouts.data2);
-        e.conn.flush(hooks);
+        // The end of the content stays buffered (hidden from the monitor)
+        // so that a pipelined QUIT leaves in the same write.
         e.conn.attach_monitor();
     }
     e.send(&[], Expect::DataEnd(message), hooks);
-    e.wait_all(hooks)?;
+    e.pipeline_quit_after(message, hooks);
+    e.wait_before_quit(hooks)?;
     let class = e.attempt.final_code / 100;
     finish_message(e, hooks, message, class);
     Ok(class == 2)

@@ -102,6 +102,9 @@ pub struct Connection {
     applied_write: Option<Duration>,
     monitor_configured: bool,
     monitor_attached: bool,
+    /// Leading bytes of `write_buf` queued while the monitor was detached:
+    /// never shown to it, even when written after it is attached again.
+    write_hidden: usize,
     write_failed: bool,
     /// Commands interleaved with content (BDAT): batch by content size.
     bulk: bool,
@@ -122,6 +125,7 @@ impl Connection {
             applied_write: None,
             monitor_configured: monitor,
             monitor_attached: monitor,
+            write_hidden: 0,
             write_failed: false,
             bulk: false,
         }
@@ -148,7 +152,12 @@ impl Connection {
     }
 
     /// Shows what follows to the monitor again, if one was set at connect.
+    /// Content still buffered stays hidden, so a command can follow it in
+    /// the same write.
     pub fn attach_monitor(&mut self) {
+        if !self.monitor_attached {
+            self.write_hidden = self.write_buf.len();
+        }
         self.monitor_attached = self.monitor_configured;
     }
 
@@ -217,8 +226,8 @@ impl Connection {
         if self.write_buf.is_empty() {
             return;
         }
-        if self.monitor_attached {
-            hooks.monitor(&self.write_buf, MonitorKind::Writing);
+        if self.monitor_attached && self.write_buf.len() > self.write_hidden {
+            hooks.monitor(&self.write_buf[self.write_hidden..], MonitorKind::Writing);
         }
         self.write_raw();
     }
@@ -256,6 +265,7 @@ impl Connection {
             }
         }
         self.write_buf.clear();
+        self.write_hidden = 0;
     }
 
     /// Queues a command, then content that is written straight from `data`
@@ -535,6 +545,7 @@ impl Connection {
     /// Drops buffered output and closes without a word (client errors).
     pub fn abort(&mut self) {
         self.write_buf.clear();
+        self.write_hidden = 0;
         self.close();
     }
 }
@@ -764,6 +775,30 @@ mod tests {
             }
         }
         assert_eq!(&got[..total], b"RCPT TO:<a@x>\r\nDATA\r\nbody\r\n.\r\n");
+    }
+
+    #[test]
+    fn content_left_buffered_stays_hidden_after_attach() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.detach_monitor();
+        let _ = conn.content_writer().write_all(b"body\r\n.\r\n");
+        conn.attach_monitor();
+        conn.queue_command(b"QUIT\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        assert_eq!(hooks.0, vec![(MonitorKind::Writing, b"QUIT\r\n".to_vec())]);
+        let mut got = [0u8; 64];
+        let _ = server.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut total = 0;
+        while total < 15 {
+            match server.read(&mut got[total..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        assert_eq!(&got[..total], b"body\r\n.\r\nQUIT\r\n");
     }
 
     #[test]

@@ -67,6 +67,20 @@ run_one() {
   wait $spid 2>/dev/null || true
 }
 
+# esmtp-rs pipelines QUIT behind the last message (docs/compat.md), so the
+# monitor shows it before the final reply; libESMTP shows it after. Both
+# sides get "C> QUIT" moved to just before the QUIT reply (the server's log
+# still shows where it really arrived).
+fold_pipelined_quit() {
+  [ -f "$1" ] || return 0
+  awk '
+    $0 == "C> QUIT" && !held { held = 1; next }
+    held && /^S< 221/ { print "C> QUIT"; held = 0 }
+    { print }
+    END { if (held) print "C> QUIT" }
+  ' "$1" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+
 # scenario ID SETUP SERVER-ARGS -- CLIENT-ARGS
 scenario() {
   local id=$1 setup=$2; shift 2
@@ -93,6 +107,7 @@ scenario() {
     fi
     return
   fi
+  for side in ours ref; do fold_pipelined_quit "$out/$id.$side.txt"; done
   if diff -u "$out/$id.ref.txt" "$out/$id.ours.txt" > "$out/$id.diff"; then
     [ $expect = same ] && ok "$id" || ko "$id: expected to differ but matches libESMTP"
   else

@@ -317,9 +317,7 @@ impl Connection {
         self.read_end = 0;
     }
 
-    /// Reads once into the buffer. `Ok(0)` is end of stream. A plain
-    /// socket is first read without waiting; the read timeout is set only
-    /// when nothing has arrived yet.
+    /// Reads once into the buffer. `Ok(0)` is end of stream.
     fn fill(&mut self, hooks: &mut dyn SessionHooks) -> Result<usize, ReadFailure> {
         if !self.write_buf.is_empty() {
             // Never block on input with output still unsent.
@@ -330,14 +328,9 @@ impl Connection {
             let buf = &mut self.read_buf[old..old + READ_CHUNK];
             let r = match &mut self.stream {
                 None => return Err(ReadFailure::Closed),
-                Some(Stream::Plain(tcp)) => match net::recv_nowait(tcp, buf) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
-                        let mut reader: &TcpStream = tcp;
-                        reader.read(buf)
-                    }
-                    other => other,
-                },
+                Some(Stream::Plain(tcp)) => {
+                    recv_waiting(tcp, buf, &mut self.applied_read, self.timeout_ms)
+                }
                 Some(Stream::Tls(tls)) => {
                     let tcp = tls.get_ref();
                     set_timeout(tcp, &mut self.applied_read, self.timeout_ms, Dir::Read);
@@ -558,6 +551,68 @@ enum Dir {
 
 /// Sets one socket timeout to `timeout_ms` (at least 1 ms) unless it is
 /// already set to that.
+/// The shortest receive timeout that [`recv_waiting`] keeps on the socket
+/// for a longer wait (a shorter one is only left over from the last step of
+/// a wait that timed out).
+const MIN_READ_STEP: Duration = Duration::from_secs(1);
+
+/// One blocking read that waits at most `timeout_ms` for data.
+///
+/// Each exchange switches between timeouts (envelope, DATA, final reply),
+/// and setting `SO_RCVTIMEO` is a system call. So a receive timeout already
+/// on the socket that is shorter than the wait wanted is kept, and waited
+/// out as many times as needed, the last time for what is left: the wait is
+/// the same, and the common exchange makes no `setsockopt` at all.
+fn recv_waiting(
+    tcp: &TcpStream,
+    buf: &mut [u8],
+    applied: &mut Option<Duration>,
+    timeout_ms: i64,
+) -> io::Result<usize> {
+    recv_waiting_in_steps(tcp, buf, applied, timeout_ms, MIN_READ_STEP)
+}
+
+fn recv_waiting_in_steps(
+    tcp: &TcpStream,
+    buf: &mut [u8],
+    applied: &mut Option<Duration>,
+    timeout_ms: i64,
+    min_step: Duration,
+) -> io::Result<usize> {
+    let wanted = Duration::from_millis(u64::try_from(timeout_ms.max(1)).unwrap_or(1));
+    let mut step = match *applied {
+        Some(step) if step <= wanted && (step >= min_step || step == wanted) => step,
+        _ => {
+            let _ = tcp.set_read_timeout(Some(wanted));
+            *applied = Some(wanted);
+            wanted
+        }
+    };
+    let mut waited = Duration::ZERO;
+    let mut reader = tcp;
+    loop {
+        match reader.read(buf) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                waited += step;
+                let Some(left) = wanted.checked_sub(waited).filter(|l| !l.is_zero()) else {
+                    return Err(e);
+                };
+                if left < step {
+                    let _ = tcp.set_read_timeout(Some(left));
+                    *applied = Some(left);
+                    step = left;
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 fn set_timeout(tcp: &TcpStream, applied: &mut Option<Duration>, timeout_ms: i64, dir: Dir) {
     let ms = u64::try_from(timeout_ms.max(1)).unwrap_or(1);
     let wanted = Some(Duration::from_millis(ms));
@@ -775,6 +830,55 @@ mod tests {
             }
         }
         assert_eq!(&got[..total], b"RCPT TO:<a@x>\r\nDATA\r\nbody\r\n.\r\n");
+    }
+
+    #[test]
+    fn a_shorter_receive_timeout_is_waited_out_in_steps() {
+        let Some((conn, _server)) = pair() else {
+            return;
+        };
+        let Some(Stream::Plain(tcp)) = &conn.stream else {
+            return;
+        };
+        let _ = tcp.set_read_timeout(Some(Duration::from_millis(40)));
+        let mut applied = Some(Duration::from_millis(40));
+        let mut buf = [0u8; 16];
+        let started = std::time::Instant::now();
+        let r = recv_waiting_in_steps(tcp, &mut buf, &mut applied, 100, Duration::from_millis(10));
+        let took = started.elapsed();
+        assert!(r.is_err());
+        // 40 + 40 + the 20 left: the whole wait, not one step of it.
+        assert!(took >= Duration::from_millis(95), "{took:?}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        assert_eq!(applied, Some(Duration::from_millis(20)));
+        // A leftover below the minimum step is replaced for the next wait.
+        let r = recv_waiting_in_steps(tcp, &mut buf, &mut applied, 30, Duration::from_millis(25));
+        assert!(r.is_err());
+        assert_eq!(applied, Some(Duration::from_millis(30)));
+    }
+
+    #[test]
+    fn data_arriving_between_steps_is_read() {
+        let Some((conn, mut server)) = pair() else {
+            return;
+        };
+        let Some(Stream::Plain(tcp)) = &conn.stream else {
+            return;
+        };
+        let _ = tcp.set_read_timeout(Some(Duration::from_millis(30)));
+        let mut applied = Some(Duration::from_millis(30));
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(80));
+            let _ = server.write_all(b"250 ok\r\n");
+            server
+        });
+        let mut buf = [0u8; 16];
+        let r = recv_waiting_in_steps(tcp, &mut buf, &mut applied, 2000, Duration::from_millis(10));
+        let _ = writer.join();
+        assert_eq!(r.ok(), Some(8));
+        assert_eq!(&buf[..8], b"250 ok\r\n");
+        // The shorter timeout stayed: no setsockopt for this wait.
+        assert_eq!(applied, Some(Duration::from_millis(30)));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_int, c_long, c_void};
 
 use super::handles::{smtp_message, smtp_recipient, smtp_session};
-use crate::core::events::{Event, MessageBlock, MonitorKind, SessionHooks};
+use crate::core::events::{Event, MessageBlock, MessageSource, MonitorKind, SessionHooks};
 
 /// `smtp_eventcb_t`: `void (*)(smtp_session_t, int event_no, void *arg, ...)`.
 pub type EventFn = unsafe extern "C" fn(*mut smtp_session, c_int, *mut c_void, ...);
@@ -248,46 +248,83 @@ impl SessionHooks for CHooks {
     }
 
     fn message_rewind(&mut self, message: usize) {
-        let session = self.session();
-        free_message_ctx(session);
-        let Some(cb) = session
-            .messages
-            .get(message)
-            .and_then(|m| m.message_cb.get())
-        else {
-            return;
-        };
-        let ctx = session.message_ctx.as_ptr();
-        // SAFETY: the application's message callback, rewind form (len NULL);
-        // `ctx` is the session's context slot, valid for the call.
-        unsafe { (cb.func)(ctx, std::ptr::null_mut(), cb.arg) };
+        message_rewind(self.session(), message);
     }
 
     fn message_read(&mut self, message: usize) -> MessageBlock<'_> {
-        let session = self.session();
-        let Some(cb) = session
-            .messages
-            .get(message)
-            .and_then(|m| m.message_cb.get())
-        else {
-            return MessageBlock {
-                data: &[],
-                errno: 0,
-            };
-        };
-        let ctx = session.message_ctx.as_ptr();
-        let mut len: c_int = 0;
-        set_c_errno(0);
-        // SAFETY: the application's message callback, read form.
-        let ptr = unsafe { (cb.func)(ctx, &mut len, cb.arg) };
-        let errno = c_errno();
-        let data: &[u8] = if len <= 0 || ptr.is_null() {
-            &[]
-        } else {
-            // SAFETY: the callback contract: `ptr` points to `len` bytes that
-            // stay valid until the next call, which needs `&mut self`.
-            unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize) }
-        };
-        MessageBlock { data, errno }
+        message_read(self.session(), message)
     }
+
+    fn detached_source(&mut self) -> Option<Box<dyn MessageSource>> {
+        Some(Box::new(CMessageSource {
+            session: self.session,
+        }))
+    }
+}
+
+/// The message callback apart from the other hooks (BDAT's data path).
+/// Holds the same raw handle as [`CHooks`], under the same contract: it is
+/// made and dropped while the session runs.
+struct CMessageSource {
+    session: *mut smtp_session,
+}
+
+impl MessageSource for CMessageSource {
+    fn message_rewind(&mut self, message: usize) {
+        // SAFETY: the handle outlives this source (see the type's contract);
+        // only shared references are made while a session runs.
+        message_rewind(unsafe { &*self.session }, message);
+    }
+
+    fn message_read(&mut self, message: usize) -> MessageBlock<'_> {
+        // SAFETY: as above.
+        message_read(unsafe { &*self.session }, message)
+    }
+}
+
+/// The rewind call of `message`'s callback, after releasing the context.
+fn message_rewind(session: &smtp_session, message: usize) {
+    free_message_ctx(session);
+    let Some(cb) = session
+        .messages
+        .get(message)
+        .and_then(|m| m.message_cb.get())
+    else {
+        return;
+    };
+    let ctx = session.message_ctx.as_ptr();
+    // SAFETY: the application's message callback, rewind form (len NULL);
+    // `ctx` is the session's context slot, valid for the call.
+    unsafe { (cb.func)(ctx, std::ptr::null_mut(), cb.arg) };
+}
+
+/// The next block from `message`'s callback. The block borrows the caller
+/// (hooks or source) mutably: the callback's buffer stays valid until its
+/// next call, which needs that borrow again.
+fn message_read<'a>(session: &smtp_session, message: usize) -> MessageBlock<'a> {
+    let Some(cb) = session
+        .messages
+        .get(message)
+        .and_then(|m| m.message_cb.get())
+    else {
+        return MessageBlock {
+            data: &[],
+            errno: 0,
+        };
+    };
+    let ctx = session.message_ctx.as_ptr();
+    let mut len: c_int = 0;
+    set_c_errno(0);
+    // SAFETY: the application's message callback, read form.
+    let ptr = unsafe { (cb.func)(ctx, &mut len, cb.arg) };
+    let errno = c_errno();
+    let data: &[u8] = if len <= 0 || ptr.is_null() {
+        &[]
+    } else {
+        // SAFETY: the callback contract: `ptr` points to `len` bytes that
+        // stay valid until the next call, which needs the caller's mutable
+        // borrow (of the hooks or of the source) again.
+        unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize) }
+    };
+    MessageBlock { data, errno }
 }

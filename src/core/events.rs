@@ -147,4 +147,24 @@ pub trait SessionHooks {
 
     /// The next block of `message`'s content.
     fn message_read(&mut self, message: usize) -> MessageBlock<'_>;
+
+    /// A reader of message content that is a separate object from the
+    /// hooks, when they can make one: the BDAT path then hands each block
+    /// on to the connection without copying it, while replies raise events
+    /// through the hooks. The source reads the same content as
+    /// [`SessionHooks::message_read`] and is used only while the session
+    /// runs.
+    fn detached_source(&mut self) -> Option<Box<dyn MessageSource>> {
+        None
+    }
+}
+
+/// Message content, read apart from the rest of the hooks
+/// ([`SessionHooks::detached_source`]).
+pub trait MessageSource {
+    /// As [`SessionHooks::message_rewind`].
+    fn message_rewind(&mut self, message: usize);
+
+    /// As [`SessionHooks::message_read`].
+    fn message_read(&mut self, message: usize) -> MessageBlock<'_>;
 }

@@ -11,7 +11,9 @@
 //!
 //! The data path needs `&mut dyn SessionHooks` while the sink processes
 //! replies (which raise events): both reach the application's hooks
-//! through one `RefCell`, never at the same time.
+//! through one `RefCell`, never at the same time. Message content comes
+//! from the hooks' detached source when they have one, so that a block can
+//! be sent while replies are processed; otherwise it is copied.
 
 use std::cell::RefCell;
 
@@ -19,7 +21,7 @@ use super::engine::{Engine, Expect, Stop};
 use super::transaction::{finish_message, now, transfer_stop};
 use crate::core::commands;
 use crate::core::error::Error;
-use crate::core::events::{Event, MessageBlock, MonitorKind, SessionHooks};
+use crate::core::events::{Event, MessageBlock, MessageSource, MonitorKind, SessionHooks};
 use crate::core::extensions::ExtSet;
 use crate::core::message::transfer::{self, ChunkSink, TransferContext, TransferError};
 use crate::core::transport::sio::CONTENT_BLOCK;
@@ -29,8 +31,11 @@ type SharedHooks<'a, 'h> = &'a RefCell<&'h mut dyn SessionHooks>;
 /// Hooks handed to the data path, forwarding to the shared ones.
 struct HooksProxy<'a, 'h> {
     hooks: SharedHooks<'a, 'h>,
-    /// A copy of the last message block (the original borrow cannot
-    /// outlive the `RefCell` guard).
+    /// The message content read apart from the hooks, when they give such
+    /// a source: its blocks go to the connection as they are.
+    source: Option<Box<dyn MessageSource>>,
+    /// Otherwise a copy of the last message block (the original borrow
+    /// cannot outlive the `RefCell` guard).
     block: Vec<u8>,
 }
 
@@ -58,12 +63,17 @@ impl SessionHooks for HooksProxy<'_, '_> {
     }
 
     fn message_rewind(&mut self, message: usize) {
-        if let Ok(mut hooks) = self.hooks.try_borrow_mut() {
+        if let Some(source) = &mut self.source {
+            source.message_rewind(message);
+        } else if let Ok(mut hooks) = self.hooks.try_borrow_mut() {
             hooks.message_rewind(message);
         }
     }
 
     fn message_read(&mut self, message: usize) -> MessageBlock<'_> {
+        if let Some(source) = &mut self.source {
+            return source.message_read(message);
+        }
         let errno = match self.hooks.try_borrow_mut() {
             Ok(mut hooks) => {
                 let block = hooks.message_read(message);
@@ -176,6 +186,7 @@ pub(crate) fn transfer(
         hostname: e.hostname,
         now: now(),
     };
+    let source = hooks.detached_source();
     let shared = RefCell::new(hooks);
     let (result, stop, last_sent) = {
         let mut sink = BdatSink {
@@ -187,7 +198,12 @@ pub(crate) fn transfer(
         };
         let mut proxy = HooksProxy {
             hooks: &shared,
-            block: Vec::with_capacity(CONTENT_BLOCK),
+            block: if source.is_some() {
+                Vec::new()
+            } else {
+                Vec::with_capacity(CONTENT_BLOCK)
+            },
+            source,
         };
         sink.engine.conn.set_bulk(true);
         let result = transfer::send_bdat(&mut proxy, &ctx, &mut sink);

@@ -77,15 +77,20 @@ pub fn strtol(bytes: &[u8], pos: usize) -> Option<(i64, usize)> {
             i += 1;
         }
     }
-    let digits = bytes.get(i..).unwrap_or_default();
-    let count = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-    if count == 0 {
+    // One pass; a value too large saturates, as strtol's does.
+    let start = i;
+    let mut value = 0i64;
+    while let Some(&d) = bytes.get(i) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        i += 1;
+    }
+    if i == start {
         return None;
     }
-    let value = digits[..count].iter().fold(0i64, |v, &d| {
-        v.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-    });
-    Some((if negative { -value } else { value }, i + count))
+    Some((if negative { -value } else { value }, i))
 }
 
 /// C `isspace` in the "C" locale.
@@ -533,6 +538,16 @@ mod tests {
         assert_eq!(strtol(b"  -12x", 0), Some((-12, 5)));
         assert_eq!(strtol(b"x", 0), None);
         assert_eq!(strtol(b"+7", 0), Some((7, 2)));
+        assert_eq!(strtol(b"250 ok", 0), Some((250, 3)));
+        assert_eq!(strtol(b"2.1.5", 2), Some((1, 3)));
+        assert_eq!(strtol(b"- 1", 0), None);
+        assert_eq!(strtol(b"", 0), None);
+        assert_eq!(strtol(b"12", 5), None);
+        assert_eq!(strtol(b"99999999999999999999999", 0), Some((i64::MAX, 23)));
+        assert_eq!(
+            strtol(b"-99999999999999999999999", 0),
+            Some((-i64::MAX, 24))
+        );
     }
 
     #[test]

@@ -490,3 +490,59 @@ fn xusr_and_deliverby() {
     assert_eq!(t[0].commands()[1..3], ["XUSR", "MAIL FROM:<a@x> BY=270NT"]);
     assert_eq!(hooks.events()[1], "EV DELIVERBY_EXPIRED 140 preset=0");
 }
+
+/// QUIT goes with the content of the last message that is sent: a later
+/// message with nothing pending does not count. Without PIPELINING it is
+/// never pipelined.
+#[test]
+fn quit_is_pipelined_after_the_last_message_sent() {
+    for pipelining in [true, false] {
+        let ehlo: &[&str] = if pipelining {
+            EHLO_PIPE
+        } else {
+            &["250-fake.example", "250 ENHANCEDSTATUSCODES"]
+        };
+        let (port, server) = serve(vec![Script::new(
+            &["220 x"],
+            vec![
+                reply("EHLO", ehlo),
+                always("MAIL", &["250 2.1.0 ok"]),
+                always("RCPT", &["250 2.1.5 ok"]),
+                always("DATA", &["354 go"]),
+                reply("QUIT", &["221 2.0.0 bye"]),
+            ],
+        )
+        .data_end(&["250 2.0.0 one"])]);
+        let mut s = one_message(port, &["b@x"]);
+        // Nothing pending: skipped without a command (spec 5).
+        s.messages.push(message(Some("c@x"), &[]));
+        let mut hooks = Recorder::new(vec!["1\r\n"]);
+        let (outcome, t) = go(&s, &mut hooks, server);
+        assert_eq!(outcome, ok_outcome(None));
+        let tail: Vec<&str> = t[0]
+            .lines
+            .iter()
+            .filter(|l| l.starts_with("C: ") && !l.starts_with("C: EHLO"))
+            .map(String::as_str)
+            .collect();
+        let want = if pipelining {
+            [
+                "C: MAIL FROM:<a@x> [#2]",
+                "C: RCPT TO:<b@x> [#3]",
+                "C: DATA [#3]",
+                "C: . [#4]",
+                "C: QUIT [#4]",
+            ]
+        } else {
+            [
+                "C: MAIL FROM:<a@x> [#2]",
+                "C: RCPT TO:<b@x> [#3]",
+                "C: DATA [#4]",
+                "C: . [#5]",
+                "C: QUIT [#6]",
+            ]
+        };
+        assert_eq!(tail, want, "pipelining {pipelining}");
+        assert!(s.messages[0].recipients[0].complete.get());
+    }
+}

@@ -213,12 +213,8 @@ impl<'s> Engine<'s> {
     /// is, its next command is QUIT: the bytes on the wire are the same and
     /// the session saves a round trip.
     pub fn pipeline_quit_after(&mut self, message: usize, hooks: &mut dyn SessionHooks) {
-        let last = !self
-            .session
-            .messages
-            .iter()
-            .skip(message + 1)
-            .any(|m| m.has_incomplete_recipient());
+        let messages = &self.session.messages;
+        let last = !(message + 1..messages.len()).any(|m| messages[m].has_incomplete_recipient());
         if last && self.pipelining() && !self.quit_queued {
             self.send(crate::core::commands::quit(), Expect::Quit, hooks);
             self.quit_queued = true;

@@ -6,18 +6,23 @@
 //! Boxing each element costs an allocation per recipient; here elements live
 //! in chunks of 1, 2, 4, 8, … slots, each allocated once at its full size
 //! and never grown, so an element keeps its address and 100,000 recipients
-//! take 17 allocations.
+//! take 17 allocations. The first chunk (one slot) has a field of its own,
+//! so the common list of one element (a message's single recipient) costs
+//! a single allocation.
 
-/// Appends only; index `i` lives in chunk `log2(i + 1)`.
+/// Appends only; index `i` lives in chunk `log2(i + 1)`: chunk 0 is
+/// `first`, chunk `k > 0` is `rest[k - 1]`.
 pub struct StableVec<T> {
-    chunks: Vec<Vec<T>>,
+    first: Vec<T>,
+    rest: Vec<Vec<T>>,
     len: usize,
 }
 
 impl<T> Default for StableVec<T> {
     fn default() -> Self {
         StableVec {
-            chunks: Vec::new(),
+            first: Vec::new(),
+            rest: Vec::new(),
             len: 0,
         }
     }
@@ -43,16 +48,33 @@ impl<T> StableVec<T> {
     /// dropped.
     pub fn push(&mut self, value: T) -> *mut T {
         let (chunk, _) = locate(self.len);
-        if chunk == self.chunks.len() {
+        if chunk == 0 {
+            self.first.reserve_exact(1);
+        } else if chunk > self.rest.len() {
             // Full size at once: this chunk must never reallocate.
-            self.chunks.push(Vec::with_capacity(1 << chunk));
+            self.rest.push(Vec::with_capacity(1 << chunk));
         }
         self.len += 1;
-        let slots = &mut self.chunks[chunk];
+        let slots = self.chunk_mut(chunk);
         debug_assert!(slots.len() < slots.capacity());
         slots.push(value);
         let last = slots.len() - 1;
         &mut slots[last]
+    }
+
+    fn chunk(&self, chunk: usize) -> Option<&Vec<T>> {
+        match chunk {
+            0 => Some(&self.first),
+            k => self.rest.get(k - 1),
+        }
+    }
+
+    /// Only for a chunk that exists (`push` made it).
+    fn chunk_mut(&mut self, chunk: usize) -> &mut Vec<T> {
+        match chunk {
+            0 => &mut self.first,
+            k => &mut self.rest[k - 1],
+        }
     }
 
     pub fn get(&self, index: usize) -> Option<&T> {
@@ -60,7 +82,7 @@ impl<T> StableVec<T> {
             return None;
         }
         let (chunk, slot) = locate(index);
-        self.chunks.get(chunk).and_then(|c| c.get(slot))
+        self.chunk(chunk).and_then(|c| c.get(slot))
     }
 
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
@@ -68,16 +90,19 @@ impl<T> StableVec<T> {
             return None;
         }
         let (chunk, slot) = locate(index);
-        self.chunks.get_mut(chunk).and_then(|c| c.get_mut(slot))
+        self.chunk_mut(chunk).get_mut(slot)
     }
 
     /// The elements in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks.iter().flatten()
+        self.into_iter()
     }
 
     pub fn last_mut(&mut self) -> Option<&mut T> {
-        self.chunks.last_mut().and_then(|c| c.last_mut())
+        match self.rest.last_mut() {
+            Some(chunk) => chunk.last_mut(),
+            None => self.first.last_mut(),
+        }
     }
 }
 
@@ -85,14 +110,17 @@ impl<T> std::ops::Index<usize> for StableVec<T> {
     type Output = T;
     fn index(&self, index: usize) -> &T {
         let (chunk, slot) = locate(index);
-        &self.chunks[chunk][slot]
+        match chunk {
+            0 => &self.first[slot],
+            k => &self.rest[k - 1][slot],
+        }
     }
 }
 
 impl<T> std::ops::IndexMut<usize> for StableVec<T> {
     fn index_mut(&mut self, index: usize) -> &mut T {
         let (chunk, slot) = locate(index);
-        &mut self.chunks[chunk][slot]
+        &mut self.chunk_mut(chunk)[slot]
     }
 }
 
@@ -114,9 +142,10 @@ impl<T: std::fmt::Debug> std::fmt::Debug for StableVec<T> {
 
 impl<'a, T> IntoIterator for &'a StableVec<T> {
     type Item = &'a T;
-    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>;
+    type IntoIter =
+        std::iter::Chain<std::slice::Iter<'a, T>, std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>>;
     fn into_iter(self) -> Self::IntoIter {
-        self.chunks.iter().flatten()
+        self.first.iter().chain(self.rest.iter().flatten())
     }
 }
 
@@ -139,11 +168,22 @@ mod tests {
         }
         assert!(list.iter().copied().eq(0..1000));
         assert!(list.get(1000).is_none());
-        assert_eq!(list.chunks.len(), 10);
+        assert_eq!((list.first.len(), list.rest.len()), (1, 9));
         if let Some(e) = list.get_mut(7) {
             *e = 70;
         }
         assert_eq!(list.get(7), Some(&70));
+        assert_eq!((list[0], list[7], list[999]), (0, 70, 999));
+        list[0] = 5;
+        assert_eq!(list.last_mut().map(|e| *e), Some(999));
+        assert_eq!((&list).into_iter().next(), Some(&5));
+
+        let mut one = StableVec::default();
+        assert!(one.last_mut().is_none());
+        let at = one.push(42u32) as usize;
+        assert_eq!(one.get(0).map(|e| e as *const u32 as usize), Some(at));
+        assert_eq!(one.last_mut().map(|e| *e), Some(42));
+        assert!(one.rest.is_empty() && one.get(1).is_none());
     }
 
     #[test]

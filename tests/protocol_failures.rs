@@ -308,22 +308,31 @@ fn bracketed_ipv6_server_and_resolver_failures() {
     );
 }
 
-/// With PIPELINING, QUIT leaves with the last message's terminator
-/// (compat.md), yet its reply is read after MESSAGESENT: a syntax warning
-/// on it still comes last, and QUIT is written once.
-#[test]
-fn pipelined_quit_reply_is_handled_after_messagesent() {
-    let (port, server) = serve(vec![Script::new(
+/// One message over PIPELINING, every envelope reply 2xx; the final reply
+/// and the QUIT reply as given.
+fn pipelined_exchange(
+    quit_reply: &str,
+    final_reply: &str,
+) -> (u16, std::thread::JoinHandle<Vec<Transcript>>) {
+    serve(vec![Script::new(
         &["220 x"],
         vec![
             reply("EHLO", EHLO_PIPE),
             reply("MAIL", &["250 2.1.0 ok"]),
             reply("RCPT", &["250 2.1.5 ok"]),
             reply("DATA", &["354 go"]),
-            reply("QUIT", &["221 bye"]),
+            reply("QUIT", &[quit_reply]),
         ],
     )
-    .data_end(&["554 5.0.0 refused"])]);
+    .data_end(&[final_reply])])
+}
+
+/// With PIPELINING, QUIT leaves with the last message's terminator
+/// (compat.md), yet its reply is read after MESSAGESENT: a syntax warning
+/// on it still comes last, and QUIT is written once.
+#[test]
+fn pipelined_quit_reply_is_handled_after_messagesent() {
+    let (port, server) = pipelined_exchange("221 bye", "554 5.0.0 refused");
     let s = one_message(port, &["b@x"]);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     hooks.answers.push((6, 1));
@@ -361,17 +370,7 @@ fn pipelined_quit_reply_is_handled_after_messagesent() {
 /// reply is taken as its reply.
 #[test]
 fn unreadable_final_reply_with_pipelined_quit_writes_quit_once() {
-    let (port, server) = serve(vec![Script::new(
-        &["220 x"],
-        vec![
-            reply("EHLO", EHLO_PIPE),
-            reply("MAIL", &["250 2.1.0 ok"]),
-            reply("RCPT", &["250 2.1.5 ok"]),
-            reply("DATA", &["354 go"]),
-            reply("QUIT", &["221 2.0.0 bye"]),
-        ],
-    )
-    .data_end(&["garbage"])]);
+    let (port, server) = pipelined_exchange("221 2.0.0 bye", "garbage");
     let s = one_message(port, &["b@x"]);
     let mut hooks = Recorder::new(vec!["x\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);

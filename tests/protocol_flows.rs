@@ -65,18 +65,19 @@ fn t_a_pipelining_two_messages() {
         batches,
         vec![
             "C: EHLO client.example [#1]",
+            // MAIL goes with its RCPTs and DATA (compat.md).
             "C: MAIL FROM:<alice@example.org> [#2]",
-            "C: RCPT TO:<bob@example.org> [#3]",
-            "C: RCPT TO:<bad@example.org> [#3]",
-            "C: DATA [#3]",
-            "C: . [#4]",
-            "C: MAIL FROM:<alice@example.org> [#5]",
-            "C: RCPT TO:<carol@example.org> [#6]",
-            "C: RCPT TO:<dave@example.org> [#6]",
-            "C: DATA [#6]",
-            "C: . [#7]",
+            "C: RCPT TO:<bob@example.org> [#2]",
+            "C: RCPT TO:<bad@example.org> [#2]",
+            "C: DATA [#2]",
+            "C: . [#3]",
+            "C: MAIL FROM:<alice@example.org> [#4]",
+            "C: RCPT TO:<carol@example.org> [#4]",
+            "C: RCPT TO:<dave@example.org> [#4]",
+            "C: DATA [#4]",
+            "C: . [#5]",
             // QUIT goes with the last message's content (compat.md).
-            "C: QUIT [#7]",
+            "C: QUIT [#5]",
         ]
     );
     assert_eq!(
@@ -116,10 +117,8 @@ fn t_a_pipelining_two_messages() {
         written,
         vec![
             "C> EHLO client.example\\r\\n",
-            "C> MAIL FROM:<alice@example.org>\\r\\n",
-            "C> RCPT TO:<bob@example.org>\\r\\nRCPT TO:<bad@example.org>\\r\\nDATA\\r\\n",
-            "C> MAIL FROM:<alice@example.org>\\r\\n",
-            "C> RCPT TO:<carol@example.org>\\r\\nRCPT TO:<dave@example.org>\\r\\nDATA\\r\\n",
+            "C> MAIL FROM:<alice@example.org>\\r\\nRCPT TO:<bob@example.org>\\r\\nRCPT TO:<bad@example.org>\\r\\nDATA\\r\\n",
+            "C> MAIL FROM:<alice@example.org>\\r\\nRCPT TO:<carol@example.org>\\r\\nRCPT TO:<dave@example.org>\\r\\nDATA\\r\\n",
             "C> QUIT\\r\\n",
         ]
     );

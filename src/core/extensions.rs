@@ -62,8 +62,25 @@ pub struct EhloInfo {
 
 /// An RFC 5321 "atom" character, as libESMTP's keyword scanner sees it.
 fn is_atom_char(b: u8) -> bool {
-    (0x21..=0x7e).contains(&b) && !b"()<>[]@,;:\\.\"".contains(&b)
+    ATOM_CHARS[usize::from(b)]
 }
+
+/// [`is_atom_char`] as a table: EHLO keywords are scanned a byte at a time.
+static ATOM_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x21;
+    while b <= 0x7e {
+        table[b] = true;
+        b += 1;
+    }
+    let specials = b"()<>[]@,;:\\.\"";
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
 
 fn parse_decimal(args: &[u8]) -> i64 {
     crate::core::reply::strtol(args, 0).map_or(0, |(v, _)| v)
@@ -142,6 +159,16 @@ impl EhloInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atom_chars_are_printable_ascii_but_the_specials() {
+        for b in 0..=255u8 {
+            let expected = (0x21..=0x7e).contains(&b) && !b"()<>[]@,;:\\.\"".contains(&b);
+            assert_eq!(is_atom_char(b), expected, "byte {b:#x}");
+        }
+        assert!(is_atom_char(b'A') && is_atom_char(b'=') && is_atom_char(b'-'));
+        assert!(!is_atom_char(b' ') && !is_atom_char(b'.') && !is_atom_char(0x80));
+    }
 
     fn parse(lines: &[&str]) -> EhloInfo {
         let mut info = EhloInfo::default();

@@ -41,9 +41,20 @@ pub(crate) enum Expect {
     Quit,
 }
 
+/// A command of the transaction that MAIL opened.
+fn is_mail_follower(expect: Expect) -> bool {
+    matches!(
+        expect,
+        Expect::Rcpt(..) | Expect::Data(_) | Expect::DataEnd(_) | Expect::Bdat(_)
+    )
+}
+
 /// What one message's current attempt has gathered so far.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Attempt {
+    /// The MAIL reply has been processed (RCPTs and DATA may be pipelined
+    /// behind it before it arrives).
+    pub mail_answered: bool,
     pub mail_code: i32,
     pub accepted: usize,
     pub failed: usize,
@@ -112,6 +123,11 @@ impl<'s> Engine<'s> {
 
     pub fn pipelining(&self) -> bool {
         self.has(ExtSet::PIPELINING)
+    }
+
+    /// The current attempt's MAIL was answered with anything but 2xx.
+    pub fn mail_refused(&self) -> bool {
+        self.attempt.mail_answered && self.attempt.mail_code / 100 != 2
     }
 
     /// Reads one reply. `ehlo` receives EHLO continuation lines (and turns
@@ -207,6 +223,22 @@ impl<'s> Engine<'s> {
         Ok(())
     }
 
+    /// Flushes and processes the outstanding replies up to and including
+    /// the current attempt's MAIL reply.
+    pub fn wait_for_mail_reply(&mut self, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
+        if self.attempt.mail_answered {
+            return Ok(());
+        }
+        self.conn.flush(hooks);
+        while !self.attempt.mail_answered {
+            let Some(expect) = self.expect.pop_front() else {
+                break;
+            };
+            self.process(expect, hooks)?;
+        }
+        Ok(())
+    }
+
     /// Queues QUIT behind the last message's content when the server
     /// pipelines (RFC 2920 lets content open a group and QUIT close it).
     /// libESMTP waits for the final reply first, but whatever that reply
@@ -289,9 +321,16 @@ impl<'s> Engine<'s> {
             }
             return Ok(());
         }
+        if self.mail_refused() && is_mail_follower(expect) {
+            return self.discard_after_refused_mail(expect, hooks);
+        }
         let code = match self.read_code_into(hooks, self.slot(expect)) {
             Ok(code) => code,
             Err(stop) => {
+                if let Expect::Mail(_) = expect {
+                    // libESMTP had nothing behind MAIL, so it writes QUIT.
+                    self.forget_mail_followers();
+                }
                 // libESMTP reports an unreadable reply to BDAT as an
                 // impossible status, not a syntax error (observed: 6, not 4).
                 if matches!(expect, Expect::Bdat(_))
@@ -307,6 +346,7 @@ impl<'s> Engine<'s> {
             Expect::Etrn(node) => hooks.event(Event::EtrnStatus { node }, None),
             Expect::Rset | Expect::Xusr | Expect::Quit => {}
             Expect::Mail(message) => {
+                self.attempt.mail_answered = true;
                 self.attempt.mail_code = code;
                 if class == 2 {
                     self.attempt.accepted = 0;
@@ -337,6 +377,40 @@ impl<'s> Engine<'s> {
             }
         }
         Ok(())
+    }
+
+    /// The reply to a command pipelined behind a MAIL that was refused.
+    /// libESMTP never sends such a command (it waits for the MAIL reply),
+    /// so the reply is read and dropped: no event, no status. A failure
+    /// to read it ends the session as the next MAIL's failure would have
+    /// done there: the other followers are forgotten, so QUIT is written.
+    fn discard_after_refused_mail(
+        &mut self,
+        expect: Expect,
+        hooks: &mut dyn SessionHooks,
+    ) -> Result<(), Stop> {
+        match self.read_reply(hooks, None) {
+            Ok(status) => {
+                if let Expect::Data(_) = expect {
+                    self.attempt.data_code = status.code;
+                }
+                Ok(())
+            }
+            Err(failure) => {
+                self.error = Some(failure.error);
+                self.forget_mail_followers();
+                Err(if failure.timeout_at_start {
+                    Stop::EndNow
+                } else {
+                    Stop::Quit
+                })
+            }
+        }
+    }
+
+    /// Drops the outstanding replies to commands pipelined behind MAIL.
+    fn forget_mail_followers(&mut self) {
+        self.expect.retain(|x| !is_mail_follower(*x));
     }
 
     fn recipient(

@@ -135,14 +135,24 @@ fn transaction(
     e.conn.set_timeout(session.timeouts.envelope);
     e.attempt = Attempt::default();
     e.send(&command, Expect::Mail(message), hooks);
-    e.wait_all(hooks)?;
-    if e.attempt.mail_code / 100 != 2 {
+    // With PIPELINING the RCPTs and DATA follow MAIL in the same write
+    // (RFC 2920 3.1); libESMTP waits for the MAIL reply first. The bytes
+    // are the same when MAIL is accepted; when it is refused, the replies
+    // to the followers are dropped (Engine::discard_after_refused_mail)
+    // and the session goes on as libESMTP's does. BDAT keeps libESMTP's
+    // wait: a chunk's bytes are not sent behind an unanswered MAIL.
+    let mut mail_unanswered = e.pipelining() && !e.has(ExtSet::CHUNKING);
+    if !mail_unanswered {
+        e.wait_all(hooks)?;
+    }
+    if e.mail_refused() {
         // Given up for this session: no RSET, no MESSAGESENT (spec 9.1).
         e.command_buf = command;
         return Ok(true);
     }
 
     let dsn = e.has(ExtSet::DSN);
+    let mut behind_mail = 0;
     // Recipients complete before this attempt are skipped. One that
     // completes during the loop (a 5xx) has already had its RCPT sent, so
     // walking the list directly sends exactly the pending ones.
@@ -150,12 +160,22 @@ fn transaction(
         if rcpt.complete.get() {
             continue;
         }
+        if mail_unanswered && behind_mail == RCPTS_BEHIND_UNANSWERED_MAIL {
+            // Bound what a refused MAIL wastes (and the errors a server
+            // counts against the client): wait for its reply here.
+            e.wait_all(hooks)?;
+            mail_unanswered = false;
+        }
+        if e.mail_refused() {
+            break;
+        }
         let orcpt = rcpt.orcpt.as_deref().map(|(t, a)| (t.as_str(), a.as_str()));
         let notify = if dsn { rcpt.notify } else { NOTIFY_NOTSET };
         command.clear();
         commands::rcpt_into(&mut command, rcpt.mailbox.as_bytes(), notify, orcpt, dsn)
             .map_err(Stop::Abort)?;
         e.send(&command, Expect::Rcpt(message, r), hooks);
+        behind_mail += 1;
         if !e.pipelining() {
             e.wait_all(hooks)?;
         } else if e.expect.len().is_multiple_of(32) {
@@ -164,8 +184,11 @@ fn transaction(
         }
     }
     e.command_buf = command;
-    if !e.pipelining() || session.require_all_recipients {
+    if !e.pipelining() || session.require_all_recipients || e.mail_refused() {
         e.wait_all(hooks)?;
+        if e.mail_refused() {
+            return Ok(true);
+        }
         if session.require_all_recipients && e.attempt.failed > 0 {
             // Require-all abort (spec 9.2).
             msg.transfer_status.reset();
@@ -178,12 +201,29 @@ fn transaction(
     data(e, hooks, message)
 }
 
+/// At most this many RCPTs are pipelined behind a MAIL whose reply has not
+/// been read: fewer than the errors after which common servers slow down
+/// or drop a client (Postfix: 10 and 20).
+const RCPTS_BEHIND_UNANSWERED_MAIL: usize = 8;
+
 /// DATA, the content and the final reply (spec 9.3, 9.4).
 fn data(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks, message: usize) -> Result<bool, Stop> {
     let session = e.session;
-    e.conn.set_timeout(session.timeouts.data);
     e.send(commands::data(), Expect::Data(message), hooks);
+    // The MAIL reply, if still outstanding, is waited for as libESMTP
+    // waits for it: under the envelope timeout.
+    e.wait_for_mail_reply(hooks)?;
+    e.conn.set_timeout(session.timeouts.data);
     e.wait_all(hooks)?;
+    if e.mail_refused() {
+        if e.attempt.data_code / 100 == 3 {
+            // A server that opened DATA without a transaction: close it
+            // empty, and drop its reply too.
+            e.send(b".\r\n", Expect::DataEnd(message), hooks);
+            e.wait_all(hooks)?;
+        }
+        return Ok(true);
+    }
     match e.attempt.data_code / 100 {
         3 => {}
         4 | 5 => {

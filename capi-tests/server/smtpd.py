@@ -20,6 +20,9 @@ Scenario keys (all optional):
   "extensions": list of EHLO keyword lines; builds the default EHLO reply
                 ("250-test.local hello" + "250-EXT"... ).  Default: [] -> "250 test.local hello".
   "tls":        {"cert": path, "key": path} used by the STARTTLS step.
+  "sequence":   true: RCPT without an accepted MAIL and DATA without an
+                accepted RCPT get 503 (as real servers answer commands
+                pipelined behind a refused MAIL); rules still come first.
   "rules":      list of rules, first match wins; unmatched commands get defaults.
                 rule = {"verb": "RCPT", "n": 2, "conn": 1, "match": "regex",
                         "tls": false, "reply": [steps...]}
@@ -102,6 +105,7 @@ class Conn:
         self.out = bytearray()
         self.inbuf = bytearray()
         self.counts = {}
+        self.in_transaction = self.recipient_accepted = False
         self.after_334 = False
         self.closed = False
         self.merge_next = False
@@ -256,7 +260,27 @@ class Conn:
 
     def answer(self, verb, line):
         self.counts[verb] = self.counts.get(verb, 0) + 1
-        return self.run_steps(self.rule_for(verb, line), verb)
+        steps = self.rule_for(verb, line)
+        if self.srv.scn.get("sequence"):
+            steps = self.in_sequence(verb, steps)
+        return self.run_steps(steps, verb)
+
+    def in_sequence(self, verb, steps):
+        """The "sequence" key: a transaction's state, and 503 out of it."""
+        default = steps is DEFAULTS.get(verb)
+        if default and verb == "RCPT" and not self.in_transaction:
+            steps = ["503 5.5.1 need MAIL command"]
+        elif default and verb == "DATA" and not self.recipient_accepted:
+            steps = ["503 5.5.1 need RCPT command"]
+        first = next((x for x in steps if isinstance(x, str)), "")
+        ok = first.startswith("2")
+        if verb == "MAIL":
+            self.in_transaction, self.recipient_accepted = ok, False
+        elif verb == "RCPT" and ok:
+            self.recipient_accepted = True
+        elif verb in (".", "RSET") or (verb == "DATA" and not first.startswith("3")):
+            self.in_transaction = self.recipient_accepted = False
+        return steps
 
     def serve(self):
         self.pending_eof = False

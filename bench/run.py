@@ -14,6 +14,7 @@ import platform
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -47,16 +48,18 @@ class Sink:
                 break
             time.sleep(0.02)
         self.port = open(self.port_file).read().strip()
-        open(self.stats_file, "a").close()
 
-    def stats_since(self, offset):
-        with open(self.stats_file) as f:
-            f.seek(offset)
-            rows = [list(map(int, line.split())) for line in f if line.strip()]
-        return [sum(col) for col in zip(*rows)] if rows else [0, 0, 0, 0]
+    def totals(self):
+        """The sink's running totals: messages, payload, recipients, dot-lines."""
+        with open(self.stats_file, "rb") as f:
+            data = f.read(32)
+        return struct.unpack("<4Q", data) if len(data) == 32 else (0, 0, 0, 0)
+
+    def stats_since(self, before):
+        return [now - then for now, then in zip(self.totals(), before)]
 
     def offset(self):
-        return os.path.getsize(self.stats_file)
+        return self.totals()
 
     def stop(self):
         self.proc.kill()

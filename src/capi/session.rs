@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, c_long, c_void, CString};
 
 use super::callbacks::{free_message_ctx, CHooks, EventCallback, MonitorCallback};
 use super::errno::set_error;
-use super::handles::{c_string, has_line_break, session_mut, session_ref, smtp_session};
+use super::handles::{c_str, c_string, has_line_break, session_mut, session_ref, smtp_session};
 use super::macros::guard;
 use crate::core::error::Error;
 use crate::core::model::{ServerSpec, TimeoutKind};
@@ -60,19 +60,15 @@ pub unsafe extern "C" fn smtp_set_server(
 ) -> c_int {
     guard(0, || {
         // SAFETY: per the contract.
-        let (s, hostport) = unsafe { (session_mut(session), c_string(hostport)) };
+        let (s, hostport) = unsafe { (session_mut(session), c_str(hostport)) };
         check_args!(s.is_some() && hostport.is_some(), 0);
         let (Some(s), Some(hostport)) = (s, hostport) else {
             return 0;
         };
-        let text = String::from_utf8(hostport.into_bytes()).ok();
-        check_args!(
-            text.as_deref()
-                .is_some_and(|t| !has_line_break(t.as_bytes())),
-            0
-        );
-        let spec = parse_server(text.as_deref().unwrap_or_default());
-        s.server_name_c = CString::new(spec.host.clone()).ok();
+        let text = hostport.to_str().ok();
+        check_args!(text.is_some_and(|t| !has_line_break(t.as_bytes())), 0);
+        let spec = parse_server(text.unwrap_or_default());
+        s.server_name_c = CString::new(spec.host.as_str()).ok();
         *s.core.canonical_name.borrow_mut() = None;
         s.core.server = Some(spec);
         1

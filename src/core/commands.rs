@@ -33,7 +33,18 @@ fn line(parts: &[&str]) -> Result<Vec<u8>> {
 }
 
 pub fn ehlo(local_name: &str) -> Result<Vec<u8>> {
-    line(&["EHLO ", local_name])
+    let mut out = Vec::new();
+    ehlo_into(&mut out, local_name)?;
+    Ok(out)
+}
+
+/// The EHLO command appended to `out`, which is left as it was on error.
+pub fn ehlo_into(out: &mut Vec<u8>, local_name: &str) -> Result<()> {
+    check_wire_safe(local_name)?;
+    out.extend_from_slice(b"EHLO ");
+    out.extend_from_slice(local_name.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    Ok(())
 }
 
 pub fn helo(local_name: &str) -> Result<Vec<u8>> {
@@ -359,6 +370,11 @@ mod tests {
             Err(Error::Inval)
         );
         assert_eq!(ehlo("a\0b"), Err(Error::Inval));
+        let mut out = b"kept".to_vec();
+        assert_eq!(ehlo_into(&mut out, "a\r\nQUIT"), Err(Error::Inval));
+        assert_eq!(out, b"kept");
+        assert_eq!(ehlo_into(&mut out, "h"), Ok(()));
+        assert_eq!(out, b"keptEHLO h\r\n");
         assert_eq!(etrn(0, "x\ry"), Err(Error::Inval));
         let long = format!("{}@example.org", "l".repeat(1200));
         let cmd = rcpt(&long, 0, None, false).unwrap_or_default();

@@ -21,6 +21,23 @@ pub struct ResolveError {
     pub errno: i32,
 }
 
+/// Names up to this long are passed to getaddrinfo from the stack.
+const NAME_ON_STACK: usize = 256;
+
+/// A name as a C string: in `buf` when it fits, else allocated. `None`
+/// when it holds a NUL (glibc would call such a name unknown anyway).
+fn c_name<'b>(name: &str, buf: &'b mut [u8; NAME_ON_STACK]) -> Option<std::borrow::Cow<'b, CStr>> {
+    if name.len() < NAME_ON_STACK {
+        buf[..name.len()].copy_from_slice(name.as_bytes());
+        buf[name.len()] = 0;
+        CStr::from_bytes_with_nul(&buf[..=name.len()])
+            .ok()
+            .map(std::borrow::Cow::Borrowed)
+    } else {
+        CString::new(name).ok().map(std::borrow::Cow::Owned)
+    }
+}
+
 /// Resolves `host` (None = no node) and `service` like libESMTP does.
 pub fn resolve(host: Option<&str>, service: &str) -> Result<Resolved, ResolveError> {
     // A NUL inside a name cannot be passed on; glibc would call it unknown.
@@ -28,11 +45,12 @@ pub fn resolve(host: Option<&str>, service: &str) -> Result<Resolved, ResolveErr
         eai: libc::EAI_NONAME,
         errno: 0,
     };
+    let (mut host_buf, mut service_buf) = ([0u8; NAME_ON_STACK], [0u8; NAME_ON_STACK]);
     let host_c = match host {
-        Some(h) => Some(CString::new(h).map_err(|_| no_name)?),
+        Some(h) => Some(c_name(h, &mut host_buf).ok_or(no_name)?),
         None => None,
     };
-    let service_c = CString::new(service).map_err(|_| ResolveError {
+    let service_c = c_name(service, &mut service_buf).ok_or(ResolveError {
         eai: libc::EAI_SERVICE,
         errno: 0,
     })?;
@@ -122,6 +140,24 @@ fn socket_addr(info: &libc::addrinfo) -> Option<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_on_the_stack_and_beyond() {
+        let mut buf = [0u8; NAME_ON_STACK];
+        let short = c_name("mail.example", &mut buf).map(|c| c.into_owned());
+        assert_eq!(short.as_deref(), Some(c"mail.example"));
+        let long = "a".repeat(NAME_ON_STACK + 10);
+        let owned = c_name(&long, &mut buf).map(|c| c.into_owned());
+        assert_eq!(owned.map(|c| c.as_bytes().len()), Some(long.len()));
+        assert!(c_name("a\0b", &mut buf).is_none());
+        let err = resolve(Some("a\0b"), "25").err();
+        assert_eq!(err.map(|e| e.eai), Some(libc::EAI_NONAME));
+        let err = resolve(Some("127.0.0.1"), "2\0x").err();
+        assert_eq!(err.map(|e| e.eai), Some(libc::EAI_SERVICE));
+        // A service name too long for the stack still resolves as unknown.
+        let err = resolve(Some("127.0.0.1"), &long).err();
+        assert_eq!(err.map(|e| e.eai), Some(libc::EAI_SERVICE));
+    }
 
     #[test]
     fn numeric_hosts() {

@@ -41,6 +41,9 @@ pub(crate) enum Expect {
     Quit,
 }
 
+/// Initial capacity of [`Engine::command_buf`].
+const COMMAND_BUF_START: usize = 256;
+
 /// A command of the transaction that MAIL opened.
 fn is_mail_follower(expect: Expect) -> bool {
     matches!(
@@ -112,7 +115,8 @@ impl<'s> Engine<'s> {
             tls_active: false,
             authenticated: false,
             error: None,
-            command_buf: Vec::new(),
+            // Room for a typical MAIL or RCPT: no growth step per session.
+            command_buf: Vec::with_capacity(COMMAND_BUF_START),
             quit_queued: false,
         }
     }

@@ -91,8 +91,14 @@ pub(crate) fn negotiate(
 /// Sends EHLO (and HELO if needed). `Ok(true)`: EHLO accepted.
 fn ehlo_or_helo(e: &mut Engine<'_>, hooks: &mut dyn SessionHooks) -> Result<bool, Stop> {
     e.ehlo = EhloInfo::default();
-    let command = commands::ehlo(e.hostname).map_err(Stop::Abort)?;
-    e.conn.queue_command(&command, hooks);
+    let mut command = std::mem::take(&mut e.command_buf);
+    command.clear();
+    let composed = commands::ehlo_into(&mut command, e.hostname);
+    if composed.is_ok() {
+        e.conn.queue_command(&command, hooks);
+    }
+    e.command_buf = command;
+    composed.map_err(Stop::Abort)?;
     e.conn.flush(hooks);
     let slot = &e.session.greeting_status;
     slot.reset();

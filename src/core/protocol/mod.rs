@@ -73,11 +73,11 @@ pub fn run_with(
     if let Err(error) = check_session_text(session, hostname) {
         return fail(error);
     }
-    let resolved = match tcp::resolve(&server.host, &server.service) {
+    let mut resolved = match tcp::resolve(&server.host, &server.service) {
         Ok(resolved) => resolved,
         Err(error) => return fail(error),
     };
-    *session.canonical_name.borrow_mut() = resolved.canonical_name.clone();
+    *session.canonical_name.borrow_mut() = resolved.canonical_name.take();
 
     let mut error = None;
     for address in &resolved.addresses {

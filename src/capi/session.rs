@@ -256,17 +256,17 @@ pub unsafe extern "C" fn smtp_start_session(session: *mut smtp_session) -> c_int
                 }
             }
         }
-        let hostname = s.core.hostname.clone().unwrap_or_default();
-
         s.running.set(true);
         // From here on only shared references: callbacks may re-enter.
         // SAFETY: `session` is valid (checked above) and outlives the hooks.
         let mut hooks = unsafe { CHooks::new(session) };
         let shared: &smtp_session = s;
+        // Settings cannot change while running (`session_mut` refuses).
+        let hostname = shared.core.hostname.as_deref().unwrap_or_default();
         let mut auth = SessionAuth { session: shared };
         let mut security = crate::core::protocol::security::StandardSecurity::new(Some(&mut auth));
         let outcome =
-            crate::core::protocol::run_with(&shared.core, &hostname, &mut hooks, &mut security);
+            crate::core::protocol::run_with(&shared.core, hostname, &mut hooks, &mut security);
         shared.running.set(false);
 
         // SAFETY: the run is over; nothing borrows the session any more.

@@ -16,10 +16,12 @@
 //! (CR/LF/NUL refused before connecting), Q-TRUNC, Q-ETRNSPACE, Q-BYMODE,
 //! Q-XTEXT, Q-NOTIFY, Q-LONGLINE, Q-BARECODE, Q-SIGPIPE, Q-ETRNCRASH,
 //! Q-AUTHSKIP, Q-BDATFAIL fixed; a BDAT LAST without a reply is not
-//! delivered; STARTTLS plaintext injection drops the connection. Timing
-//! only: a connect timeout (the greeting timeout), and a reply that was
-//! already buffered is used at once (libESMTP waits for the socket first,
-//! which changes only how commands are grouped on the wire).
+//! delivered; STARTTLS plaintext injection drops the connection. Grouping
+//! only (RFC 2920, docs/compat.md): with PIPELINING, MAIL goes out with its
+//! RCPTs and DATA, and QUIT with the last message's content. Timing only: a
+//! connect timeout (the greeting timeout), and a reply that was already
+//! buffered is used at once (libESMTP waits for the socket first, which
+//! changes only how commands are grouped on the wire).
 
 mod bdat;
 mod engine;

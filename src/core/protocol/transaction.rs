@@ -1,6 +1,7 @@
 //! ETRN and the mail transactions: RSET, XUSR, MAIL, RCPT, DATA and the
-//! message content, with libESMTP's pipelining points (spec 7.2) and
-//! outcomes (spec 9).
+//! message content, with libESMTP's pipelining points (spec 7.2; MAIL and
+//! the last QUIT are pipelined further, see docs/compat.md) and outcomes
+//! (spec 9).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -177,6 +177,31 @@ postfix_tests() {
         fi
     fi
 
+    # The same refusal without CHUNKING: esmtp-rs has pipelined RCPT and
+    # DATA behind the MAIL (docs/compat.md). Postfix answers them with 503;
+    # the application must see libESMTP's statuses (the recipient's
+    # untouched), and the session log shows the refused RCPT and DATA.
+    gen_msg "$WORK/pf-size-over-data.eml" "size-over-data-$RANDOM" plain
+    rc=0
+    local mark
+    mark=$(pf_log_mark)
+    send pf-size-over-data -s "localhost:$PF_PORT_DATA" -f carol@interop.test -r alice@interop.test \
+        -m "$WORK/pf-size-over-data.eml" -z 60000000 || rc=$?
+    if [[ $rc -ne 99 ]]; then
+        line=$(pf_session_line "$mark" || true)
+        ok=1
+        [[ $rc -ne 0 ]] || ok=0
+        grep -qE '^MAIL 552 ' "$WORK/pf-size-over-data.out" || ok=0
+        grep -qE '^RCPT alice@interop.test 0 ' "$WORK/pf-size-over-data.out" || ok=0
+        if [[ $ORACLE != 1 && $line != *"rcpt=0/1 data=0/1"* ]]; then ok=0; fi
+        if [[ $ok == 1 ]]; then
+            pass "pf-size-over-data: MAIL 552, recipient untouched (${line##*]: disconnect from localhost[127.0.0.1] })"
+        else
+            fail "pf-size-over-data: exit $rc, session: $line"
+            grep -E '^(MAIL|MSG|RCPT)' "$WORK/pf-size-over-data.out" | sed 's/^/     /' || true
+        fi
+    fi
+
     # Several recipients, one refused: per-recipient statuses, others delivered.
     local token f ok=1
     token="pf-multi-$RANDOM$RANDOM"

@@ -181,8 +181,6 @@ static void serve(int fd, int chunking) {
     c.len = c.outlen = 0;
     c.messages = c.payload = c.rcpts = c.dotlines = 0;
     char line[2048];
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     reply(&c, "220 sink ESMTP\r\n");
     while (next_line(&c, line, sizeof line)) {
         if (!strncasecmp(line, "EHLO", 4)) {
@@ -246,6 +244,8 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* accepted connections inherit it */
+    setsockopt(ls, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (bind(ls, (struct sockaddr *)&sa, sizeof sa) || listen(ls, 64)) {
         perror("sink: bind/listen");

@@ -2,7 +2,7 @@
 //! `AF_UNSPEC`, `SOCK_STREAM`, `AI_CANONNAME`, addresses in resolver order.
 
 use std::ffi::{CStr, CString};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 /// What the resolver returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,32 @@ fn c_name<'b>(name: &str, buf: &'b mut [u8; NAME_ON_STACK]) -> Option<std::borro
 
 /// Resolves `host` (None = no node) and `service` like libESMTP does.
 pub fn resolve(host: Option<&str>, service: &str) -> Result<Resolved, ResolveError> {
+    if let Some(resolved) = host.and_then(|h| resolve_numeric(h, service)) {
+        return Ok(resolved);
+    }
+    resolve_with_getaddrinfo(host, service)
+}
+
+/// What getaddrinfo gives for an address literal and a port number, found
+/// without it: glibc converts a literal without consulting /etc/hosts or
+/// NSS, returns one stream address and the literal itself as the canonical
+/// name. Only the plain forms are taken here (dotted quad without leading
+/// zeros, IPv6 without a scope, a decimal port); anything else, like
+/// `127.1` or `fe80::1%eth0`, goes to getaddrinfo.
+fn resolve_numeric(host: &str, service: &str) -> Option<Resolved> {
+    if service.is_empty() || !service.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let port = service.parse::<u16>().ok()?;
+    let ip = host.parse::<IpAddr>().ok()?;
+    Some(Resolved {
+        canonical_name: Some(host.to_owned()),
+        addresses: vec![SocketAddr::new(ip, port)],
+    })
+}
+
+/// [`resolve`] through getaddrinfo(3).
+fn resolve_with_getaddrinfo(host: Option<&str>, service: &str) -> Result<Resolved, ResolveError> {
     // A NUL inside a name cannot be passed on; glibc would call it unknown.
     let no_name = ResolveError {
         eai: libc::EAI_NONAME,
@@ -140,6 +166,52 @@ fn socket_addr(info: &libc::addrinfo) -> Option<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_resolve_as_getaddrinfo_resolves_them() {
+        let hosts = [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "192.0.2.33",
+            "::1",
+            "::",
+            "2001:db8::25",
+            "::ffff:127.0.0.1",
+            "fe80::1",
+        ];
+        for host in hosts {
+            for service in ["25", "0", "025", "2525", "65535"] {
+                let fast = resolve_numeric(host, service);
+                assert!(fast.is_some(), "{host} {service}");
+                assert_eq!(
+                    fast,
+                    resolve_with_getaddrinfo(Some(host), service).ok(),
+                    "{host} {service}"
+                );
+            }
+        }
+        // Forms left to getaddrinfo: glibc's readings of these differ from
+        // a plain parse (octal, short forms), or need it (scopes, names).
+        for (host, service) in [
+            ("127.1", "25"),
+            ("010.0.0.1", "25"),
+            ("0x7f.0.0.1", "25"),
+            ("fe80::1%lo", "25"),
+            ("localhost", "25"),
+            ("127.0.0.1", "smtp"),
+            ("127.0.0.1", "65536"),
+            ("127.0.0.1", "+25"),
+            ("127.0.0.1", ""),
+            (" 127.0.0.1", "25"),
+        ] {
+            assert!(resolve_numeric(host, service).is_none(), "{host} {service}");
+        }
+        assert_eq!(
+            resolve(Some("127.1"), "25").ok().map(|r| r.addresses),
+            Some(vec![SocketAddr::from(([127, 0, 0, 1], 25))])
+        );
+    }
 
     #[test]
     fn names_on_the_stack_and_beyond() {

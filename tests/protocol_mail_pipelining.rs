@@ -17,8 +17,21 @@ fn batches(t: &Transcript) -> Vec<String> {
         .collect()
 }
 
-fn recipients(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("r{i}@x")).collect()
+/// One message from a@x to r0@x … r{n-1}@x.
+fn one_message_to(port: u16, n: usize) -> esmtp::core::model::Session {
+    let to: Vec<String> = (0..n).map(|i| format!("r{i}@x")).collect();
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
+    one_message(port, &to)
+}
+
+/// EHLO, then MAIL with the first 8 RCPTs in the second write.
+fn mail_with_eight_rcpts() -> Vec<String> {
+    let mut want = vec![
+        "EHLO client.example [#1]".to_owned(),
+        "MAIL FROM:<a@x> [#2]".to_owned(),
+    ];
+    want.extend((0..8).map(|i| format!("RCPT TO:<r{i}@x> [#2]")));
+    want
 }
 
 #[test]
@@ -86,18 +99,12 @@ fn at_most_eight_rcpts_follow_an_unanswered_mail() {
         ],
     )
     .data_end(&["250 2.0.0 queued"])]);
-    let to = recipients(12);
-    let to: Vec<&str> = to.iter().map(String::as_str).collect();
-    let s = one_message(port, &to);
+    let s = one_message_to(port, 12);
     let mut hooks = Recorder::new(vec!["1\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(None));
     let got = batches(&t[0]);
-    let mut want = vec![
-        "EHLO client.example [#1]".to_owned(),
-        "MAIL FROM:<a@x> [#2]".to_owned(),
-    ];
-    want.extend((0..8).map(|i| format!("RCPT TO:<r{i}@x> [#2]")));
+    let mut want = mail_with_eight_rcpts();
     want.extend((8..12).map(|i| format!("RCPT TO:<r{i}@x> [#3]")));
     want.extend(["DATA [#3]", ". [#4]", "QUIT [#4]"].map(str::to_owned));
     assert_eq!(got, want);
@@ -115,18 +122,12 @@ fn a_refused_mail_wastes_at_most_eight_rcpts_and_reports_none() {
             reply("QUIT", &["221 2.0.0 bye"]),
         ],
     )]);
-    let to = recipients(20);
-    let to: Vec<&str> = to.iter().map(String::as_str).collect();
-    let s = one_message(port, &to);
+    let s = one_message_to(port, 20);
     let mut hooks = Recorder::new(vec!["1\r\n"]);
     let (outcome, t) = go(&s, &mut hooks, server);
     assert_eq!(outcome, ok_outcome(None));
     let got = batches(&t[0]);
-    let mut want = vec![
-        "EHLO client.example [#1]".to_owned(),
-        "MAIL FROM:<a@x> [#2]".to_owned(),
-    ];
-    want.extend((0..8).map(|i| format!("RCPT TO:<r{i}@x> [#2]")));
+    let mut want = mail_with_eight_rcpts();
     // libESMTP's next command after a refused MAIL: QUIT, no RSET.
     want.push("QUIT [#3]".to_owned());
     assert_eq!(got, want);

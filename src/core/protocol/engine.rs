@@ -220,11 +220,7 @@ impl<'s> Engine<'s> {
 
     /// Flushes and processes every outstanding reply.
     pub fn wait_all(&mut self, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
-        self.conn.flush(hooks);
-        while let Some(expect) = self.expect.pop_front() {
-            self.process(expect, hooks)?;
-        }
-        Ok(())
+        self.wait_until(hooks, |_| false)
     }
 
     /// Flushes and processes the outstanding replies up to and including
@@ -233,8 +229,18 @@ impl<'s> Engine<'s> {
         if self.attempt.mail_answered {
             return Ok(());
         }
+        self.wait_until(hooks, |e| e.attempt.mail_answered)
+    }
+
+    /// Flushes, then processes outstanding replies in order until `done`
+    /// holds or none is left.
+    fn wait_until(
+        &mut self,
+        hooks: &mut dyn SessionHooks,
+        done: impl Fn(&Engine<'_>) -> bool,
+    ) -> Result<(), Stop> {
         self.conn.flush(hooks);
-        while !self.attempt.mail_answered {
+        while !done(self) {
             let Some(expect) = self.expect.pop_front() else {
                 break;
             };
@@ -261,13 +267,7 @@ impl<'s> Engine<'s> {
     /// QUIT, whose reply is left for after MESSAGESENT (events keep the
     /// order of the commands).
     pub fn wait_before_quit(&mut self, hooks: &mut dyn SessionHooks) -> Result<(), Stop> {
-        self.conn.flush(hooks);
-        while self.expect.front().is_some_and(|x| *x != Expect::Quit) {
-            if let Some(expect) = self.expect.pop_front() {
-                self.process(expect, hooks)?;
-            }
-        }
-        Ok(())
+        self.wait_until(hooks, |e| e.expect.front() == Some(&Expect::Quit))
     }
 
     /// Processes the replies that have already arrived, without waiting

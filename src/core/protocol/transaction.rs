@@ -142,8 +142,7 @@ fn transaction(
     // to the followers are dropped (Engine::discard_after_refused_mail)
     // and the session goes on as libESMTP's does. BDAT keeps libESMTP's
     // wait: a chunk's bytes are not sent behind an unanswered MAIL.
-    let mut mail_unanswered = e.pipelining() && !e.has(ExtSet::CHUNKING);
-    if !mail_unanswered {
+    if !e.pipelining() || e.has(ExtSet::CHUNKING) {
         e.wait_all(hooks)?;
     }
     if e.mail_refused() {
@@ -161,11 +160,10 @@ fn transaction(
         if rcpt.complete.get() {
             continue;
         }
-        if mail_unanswered && behind_mail == RCPTS_BEHIND_UNANSWERED_MAIL {
+        if !e.attempt.mail_answered && behind_mail == RCPTS_BEHIND_UNANSWERED_MAIL {
             // Bound what a refused MAIL wastes (and the errors a server
             // counts against the client): wait for its reply here.
             e.wait_all(hooks)?;
-            mail_unanswered = false;
         }
         if e.mail_refused() {
             break;

@@ -8,7 +8,8 @@
  * shared mapping, so that counting costs no system call; a connection's
  * counts are added before the reply to its QUIT is sent (and at its end).
  * Per connection the sink does only what SMTP needs: no buffer is cleared
- * or allocated, nothing is written but replies.
+ * or allocated, nothing is written but replies, BDAT payload is counted in
+ * the kernel without being copied out, and no TIME_WAIT is left behind.
  * Usage: sink -p PORTFILE -s STATSFILE [-n]   (binds 127.0.0.1, port 0) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,9 +24,11 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define INBUF (1 << 20)
+#define CMDREAD 4096
 
 struct conn {
     int fd;
@@ -74,7 +77,9 @@ static void reply(struct conn *c, const char *text) {
 }
 
 /* Reads more input; returns 0 on EOF/error.  Replies are flushed first when
- * no complete input is pending, so pipelined commands get batched replies. */
+ * no complete input is pending, so pipelined commands get batched replies.
+ * A chunking sink reads commands in small pieces: the BDAT payload behind
+ * them is then mostly left in the kernel for read_bdat to discard. */
 static int fill(struct conn *c) {
     if (c->outlen)
         flush_out(c);
@@ -88,7 +93,7 @@ static int fill(struct conn *c) {
         return 0;
     ssize_t n;
     do
-        n = recv(c->fd, c->in + c->len, INBUF - c->len, 0);
+        n = recv(c->fd, c->in + c->len, c->chunking ? CMDREAD : INBUF - c->len, 0);
     while (n < 0 && errno == EINTR);
     if (n <= 0)
         return 0;
@@ -159,16 +164,41 @@ static int read_data(struct conn *c) {
     }
 }
 
+/* A BDAT chunk: what is already buffered, then the rest discarded in the
+ * kernel (MSG_TRUNC on TCP), which counts the bytes without copying them
+ * out.  The payload is not looked at, only counted. */
 static int read_bdat(struct conn *c, unsigned long long size) {
+    size_t buffered = c->len < size ? c->len : (size_t)size;
+    c->payload += buffered;
+    consume(c, buffered);
+    size -= buffered;
+    if (size > 0 && c->outlen)
+        flush_out(c);
     while (size > 0) {
-        if (c->len == 0 && !fill(c))
+        size_t want = size < INBUF ? (size_t)size : INBUF;
+        ssize_t n = recv(c->fd, NULL, want, MSG_TRUNC);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
             return 0;
-        size_t n = c->len < size ? c->len : (size_t)size;
-        c->payload += n;
-        consume(c, n);
-        size -= n;
+        c->payload += (size_t)n;
+        size -= (size_t)n;
     }
     return 1;
+}
+
+/* After the 221: lets the client close first, then resets this end (the
+ * listener set SO_LINGER 0), so that no TIME_WAIT entry is left behind.
+ * On loopback the server's TIME_WAIT entries sit in the table that every
+ * client connect() searches for a free port: after a few thousand
+ * sessions each connect pays for them, whichever library makes it -- a
+ * cost that a server on another host does not put on its clients. */
+static void wait_for_close(struct conn *c) {
+    char rest[256];
+    ssize_t n;
+    do
+        n = recv(c->fd, rest, sizeof rest, 0);
+    while (n > 0 || (n < 0 && errno == EINTR));
 }
 
 /* One connection's state; its buffers are reused, never cleared. */
@@ -216,6 +246,7 @@ static void serve(int fd, int chunking) {
             publish(&c);
             reply(&c, "221 2.0.0 bye\r\n");
             flush_out(&c);
+            wait_for_close(&c);
             break;
         } else {
             reply(&c, "500 5.5.2 what\r\n");
@@ -244,8 +275,14 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    /* accepted connections inherit it */
+    /* Accepted connections inherit these: no Nagle delay on replies; a
+     * bound on how long a silent client is waited for; and a close that
+     * resets rather than lingering in TIME_WAIT (see wait_for_close). */
     setsockopt(ls, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval idle = {10, 0};
+    setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+    struct linger reset = {1, 0};
+    setsockopt(ls, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (bind(ls, (struct sockaddr *)&sa, sizeof sa) || listen(ls, 64)) {
         perror("sink: bind/listen");

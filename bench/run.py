@@ -126,6 +126,9 @@ def main():
     ap.add_argument("--short", action="store_true")
     ap.add_argument("--ours", default=os.environ.get("ESMTP_LIB_DIR", os.path.join(TOP, "build/lib")))
     ap.add_argument("--cpu", type=int, default=0)
+    ap.add_argument("--only", help="run only the workloads whose name contains this "
+                    "(no report is written)")
+    ap.add_argument("--pairs", type=int, help="A B B A groups per workload (default: each one's own)")
     opts = ap.parse_args()
     if not os.path.exists(os.path.join(REF_DIR, "libesmtp.so.6")):
         print("SKIP bench: Debian's libesmtp6 is not installed")
@@ -152,6 +155,10 @@ def main():
         ("big DATA 500 MiB dots", data_sink, ["big", "2" if s else "500", "dots"], "MiB/s", 2),
         ("big BDAT 50 MiB", bdat_sink, ["big", "1" if s else "50", "plain"], "MiB/s", 6),
     ]
+    if opts.only:
+        workloads = [w for w in workloads if opts.only in w[0]]
+    if opts.pairs:
+        workloads = [(n, k, a, u, opts.pairs) for n, k, a, u, _ in workloads]
     drivers = {"ours": os.path.join(workdir, "driver.ours"), "ref": os.path.join(workdir, "driver.ref"),
                "floor": os.path.join(workdir, "floor")}
     floor_workloads = {"many 1 KiB x5000", "rcpts x100000", "sessions x1000"}
@@ -187,7 +194,7 @@ def main():
         # Dot-heavy against plain, ours only, the two interleaved so that
         # both see the same moment of a noisy machine.
         dots_vs_plain = {}
-        for size in ("50", "500"):
+        for size in () if opts.only else ("50", "500"):
             rates = {"plain": [], "dots": []}
             # 50 MiB runs last about 30 ms, so they take more rounds for
             # the same confidence as the 500 MiB ones.
@@ -198,7 +205,7 @@ def main():
             dots_vs_plain[size] = statistics.median(rates["dots"]) / statistics.median(rates["plain"])
             print(f"big DATA {size} MiB: dots/plain interleaved {dots_vs_plain[size]:.2f}", flush=True)
         instr = []
-        if not s:
+        if not s and not opts.only:
             # Each figure is the difference between two runs that differ
             # only in the amount of work, divided by that difference: what
             # one more message (MiB, recipient, session) costs, without the
@@ -228,6 +235,8 @@ def main():
     print("peak RSS (KiB): " + ", ".join(f"{n} {w}={k:.0f}" for (n, w), k in rss.items() if "big DATA" in n))
     if s:
         print("bench (short): every workload delivered every byte with 2xx statuses")
+        return 0
+    if opts.only:
         return 0
     write_report(rows, instr, rss, dots_vs_plain)
     return 0

@@ -305,7 +305,8 @@ int main(int argc, char **argv) {
     for (;;) {
         int fd = accept(ls, NULL, NULL);
         if (fd < 0) {
-            if (errno == EINTR)
+            /* The listener's receive timeout bounds accept() too. */
+            if (errno == EINTR || errno == EAGAIN)
                 continue;
             return 1;
         }

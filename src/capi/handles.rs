@@ -34,8 +34,10 @@ pub struct smtp_session {
     pub(crate) etrn_nodes: StableVec<smtp_etrn_node>,
     pub(crate) event_cb: Cell<Option<EventCallback>>,
     pub(crate) monitor_cb: Cell<Option<MonitorCallback>>,
-    /// C copy of what `smtp_get_server_name` returns.
-    pub(crate) server_name_c: Option<CString>,
+    /// C copy of what `smtp_get_server_name` returns: made when first
+    /// asked for (most applications never ask); unset, it is the host part
+    /// of the server.
+    pub(crate) server_name_c: std::cell::OnceCell<Option<CString>>,
     /// The message callback's `*ctx` slot, released with libc `free()`.
     pub(crate) message_ctx: Cell<*mut c_void>,
     /// `auth_context_t` set by `smtp_auth_set_context` (not owned).
@@ -81,7 +83,7 @@ impl smtp_session {
             etrn_nodes: StableVec::default(),
             event_cb: Cell::new(None),
             monitor_cb: Cell::new(None),
-            server_name_c: None,
+            server_name_c: std::cell::OnceCell::new(),
             message_ctx: Cell::new(std::ptr::null_mut()),
             auth_context: Cell::new(std::ptr::null_mut()),
         }

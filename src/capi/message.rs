@@ -44,6 +44,11 @@ pub unsafe extern "C" fn smtp_add_message(session: *mut smtp_session) -> *mut sm
             return std::ptr::null_mut();
         };
         let index = s.core.messages.len();
+        if s.core.messages.capacity() == 0 {
+            // Most sessions carry one message: room for exactly one is a
+            // small block for malloc (four would not be); more grow as usual.
+            s.core.messages.reserve_exact(1);
+        }
         s.core.messages.push(model::Message::default());
         let handle = smtp_message {
             session,
@@ -76,12 +81,16 @@ pub unsafe extern "C" fn smtp_enumerate_messages(
         let (Some(s), Some(cb)) = (s, cb) else {
             return 0;
         };
-        let handles: Vec<*mut smtp_message> = s
-            .messages
-            .iter()
-            .map(|m| m as *const smtp_message as *mut smtp_message)
-            .collect();
-        for m in handles {
+        // The messages there are now; the callback may add more, so the
+        // session is looked up again for each (message handles never move).
+        let count = s.messages.len();
+        for index in 0..count {
+            // SAFETY: per the contract, as above.
+            let Some(m) = (unsafe { session_ref(session) }).and_then(|s| s.messages.get(index))
+            else {
+                break;
+            };
+            let m = m as *const smtp_message as *mut smtp_message;
             // SAFETY: the application's callback with a valid handle.
             unsafe { cb(m, arg) };
         }

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn smtp_set_server(
         let text = hostport.to_str().ok();
         check_args!(text.is_some_and(|t| !has_line_break(t.as_bytes())), 0);
         let spec = parse_server(text.unwrap_or_default());
-        s.server_name_c = CString::new(spec.host.as_str()).ok();
+        s.server_name_c = std::cell::OnceCell::new();
         *s.core.canonical_name.borrow_mut() = None;
         s.core.server = Some(spec);
         1
@@ -86,8 +86,15 @@ pub unsafe extern "C" fn smtp_get_server_name(session: *mut smtp_session) -> *co
         // SAFETY: per the contract.
         let s = unsafe { session_ref(session) };
         check_args!(s.is_some(), std::ptr::null());
-        s.and_then(|s| s.server_name_c.as_ref())
-            .map_or(std::ptr::null(), |c| c.as_ptr())
+        s.and_then(|s| {
+            s.server_name_c
+                .get_or_init(|| {
+                    let host = s.core.server.as_ref()?.host.as_str();
+                    CString::new(host).ok()
+                })
+                .as_ref()
+        })
+        .map_or(std::ptr::null(), |c| c.as_ptr())
     })
 }
 
@@ -272,12 +279,14 @@ pub unsafe extern "C" fn smtp_start_session(session: *mut smtp_session) -> c_int
         // SAFETY: the run is over; nothing borrows the session any more.
         let s = unsafe { &mut *session };
         if let Some(name) = s.core.canonical_name.borrow().as_ref() {
-            let changed = s
-                .server_name_c
-                .as_ref()
-                .is_none_or(|c| c.as_bytes() != name.as_bytes());
-            if changed {
-                s.server_name_c = CString::new(name.as_str()).ok();
+            // Replaced only when it changed: a pointer the application
+            // holds stays valid across runs to the same server.
+            let current = match s.server_name_c.get() {
+                Some(c) => c.as_ref().map(|c| c.as_bytes()),
+                None => s.core.server.as_ref().map(|spec| spec.host.as_bytes()),
+            };
+            if current != Some(name.as_bytes()) {
+                s.server_name_c = std::cell::OnceCell::from(CString::new(name.as_str()).ok());
             }
         }
         s.sync_all_statuses();

@@ -103,20 +103,67 @@ impl LineSource for ReplySource<'_> {
     }
 }
 
+/// An engine's queues, kept from one session to the next on this thread
+/// (as the connection keeps its buffers), so that a session of one small
+/// message allocates neither.
+struct Queues {
+    expect: VecDeque<Expect>,
+    command_buf: Vec<u8>,
+}
+
+/// Largest queues kept for reuse.
+const SPARE_EXPECT_MAX: usize = 64;
+const SPARE_COMMAND_MAX: usize = 4 * COMMAND_BUF_START;
+
+thread_local! {
+    static SPARE_QUEUES: std::cell::Cell<Option<Queues>> = const { std::cell::Cell::new(None) };
+}
+
+fn take_spare_queues() -> Queues {
+    match SPARE_QUEUES.try_with(std::cell::Cell::take).ok().flatten() {
+        Some(mut queues) => {
+            queues.expect.clear();
+            queues.command_buf.clear();
+            queues
+        }
+        None => Queues {
+            expect: VecDeque::new(),
+            // Room for a typical MAIL or RCPT: no growth step per session.
+            command_buf: Vec::with_capacity(COMMAND_BUF_START),
+        },
+    }
+}
+
+impl Drop for Engine<'_> {
+    fn drop(&mut self) {
+        if self.expect.capacity() > SPARE_EXPECT_MAX
+            || self.command_buf.capacity() > SPARE_COMMAND_MAX
+        {
+            return;
+        }
+        let queues = Queues {
+            expect: std::mem::take(&mut self.expect),
+            command_buf: std::mem::take(&mut self.command_buf),
+        };
+        // During thread teardown the slot is gone: the queues are freed.
+        let _ = SPARE_QUEUES.try_with(|slot| slot.set(Some(queues)));
+    }
+}
+
 impl<'s> Engine<'s> {
     pub fn new(session: &'s Session, hostname: &'s str, conn: Connection) -> Engine<'s> {
+        let queues = take_spare_queues();
         Engine {
             session,
             hostname,
             conn,
             ehlo: EhloInfo::default(),
-            expect: VecDeque::new(),
+            expect: queues.expect,
             attempt: Attempt::default(),
             tls_active: false,
             authenticated: false,
             error: None,
-            // Room for a typical MAIL or RCPT: no growth step per session.
-            command_buf: Vec::with_capacity(COMMAND_BUF_START),
+            command_buf: queues.command_buf,
             quit_queued: false,
         }
     }

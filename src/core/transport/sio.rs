@@ -110,16 +110,68 @@ pub struct Connection {
     bulk: bool,
 }
 
+/// A connection's buffers, kept from one connection to the next.
+struct Buffers {
+    read: Vec<u8>,
+    write: Vec<u8>,
+}
+
+/// Largest buffers kept for reuse: the usual ones (a longer reply or a
+/// bigger write grows them; those are freed rather than kept).
+const SPARE_READ_MAX: usize = 4 * READ_CHUNK;
+const SPARE_WRITE_MAX: usize = CONTENT_BLOCK + COMMAND_BATCH;
+
+thread_local! {
+    /// The buffers of the connection this thread closed last. A session
+    /// of one small message would otherwise allocate and free 66 KiB
+    /// each time, down malloc's slow path for large blocks (whose free
+    /// also sweeps the small-block bins).
+    static SPARE_BUFFERS: std::cell::Cell<Option<Buffers>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn take_spare_buffers() -> Buffers {
+    let spare = SPARE_BUFFERS.try_with(std::cell::Cell::take).ok().flatten();
+    match spare {
+        Some(mut buffers) => {
+            buffers.write.clear();
+            buffers
+        }
+        None => Buffers {
+            read: Vec::new(),
+            write: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
+        },
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if self.read_buf.capacity() > SPARE_READ_MAX || self.write_buf.capacity() > SPARE_WRITE_MAX
+        {
+            return;
+        }
+        let buffers = Buffers {
+            read: std::mem::take(&mut self.read_buf),
+            write: std::mem::take(&mut self.write_buf),
+        };
+        // During thread teardown the slot is gone: the buffers are freed.
+        let _ = SPARE_BUFFERS.try_with(|slot| slot.set(Some(buffers)));
+    }
+}
+
 impl Connection {
     /// Wraps a connected socket; `monitor` says whether a monitor callback
     /// was set when the connection was made.
     pub fn new(stream: TcpStream, monitor: bool, timeout_ms: i64) -> Connection {
+        let buffers = take_spare_buffers();
         Connection {
             stream: Some(Stream::Plain(stream)),
-            read_buf: Vec::new(),
+            // Bytes left from an earlier connection are never read:
+            // only `read_buf[read_pos..read_end]` holds input.
+            read_buf: buffers.read,
             read_pos: 0,
             read_end: 0,
-            write_buf: Vec::with_capacity(CONTENT_BLOCK + COMMAND_BATCH),
+            write_buf: buffers.write,
             timeout_ms,
             applied_read: None,
             applied_write: None,

@@ -138,9 +138,81 @@ pub struct FirstLine {
     pub text_start: usize,
 }
 
+/// The code of a line in the form every server sends: three digits, then
+/// a space or a hyphen. Returns the code and whether more lines follow;
+/// `None` sends the line to the general parser.
+#[inline]
+fn usual_code(line: &[u8]) -> Option<(i32, bool)> {
+    let [a, b, c, sep, ..] = *line else {
+        return None;
+    };
+    let more = match sep {
+        b' ' => false,
+        b'-' => true,
+        _ => return None,
+    };
+    let digit = |d: u8| d.is_ascii_digit().then(|| i32::from(d - b'0'));
+    Some((digit(a)? * 100 + digit(b)? * 10 + digit(c)?, more))
+}
+
+/// An enhanced code at `pos` in the form every server sends: three fields
+/// of one to three digits joined by dots. Returns the fields and where they
+/// end; `None` sends the line to the general parser.
+#[inline]
+fn usual_triplet(line: &[u8], pos: usize) -> Option<([i32; 3], usize)> {
+    let mut fields = [0i32; 3];
+    let mut i = pos;
+    for (n, field) in fields.iter_mut().enumerate() {
+        if n > 0 {
+            if line.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        while let Some(&d) = line.get(i).filter(|d| d.is_ascii_digit()) {
+            if i - start == 3 {
+                return None;
+            }
+            *field = *field * 10 + i32::from(d - b'0');
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    Some((fields, i))
+}
+
+/// [`parse_first_line`] for a line in the usual form, which most are;
+/// `None` for any other, which the general parser takes.
+fn parse_usual_first_line(line: &[u8], enhanced: bool) -> Option<FirstLine> {
+    let (code, more) = usual_code(line)?;
+    let mut pos = 4;
+    let mut triplet = None;
+    if enhanced && matches!(code / 100, 2 | 4 | 5) {
+        let (fields, end) = usual_triplet(line, pos)?;
+        triplet = Some(fields);
+        pos = end;
+    }
+    while pos < line.len() && is_c_space(line[pos]) {
+        pos += 1;
+    }
+    Some(FirstLine {
+        code,
+        more,
+        enhanced: triplet,
+        partial_enhanced: None,
+        text_start: pos,
+    })
+}
+
 /// Parses the first line of a reply (spec 8.2). `Err` is the syntax error
 /// together with the code parsed so far.
 pub fn parse_first_line(line: &[u8], enhanced: bool) -> Result<FirstLine, (Error, i32)> {
+    if let Some(parsed) = parse_usual_first_line(line, enhanced) {
+        return Ok(parsed);
+    }
     let (code, after_code) = match strtol(line, 0) {
         Some((v, next)) => (clamp_i32(v), next),
         None => (0, 0),
@@ -184,6 +256,9 @@ pub fn parse_continuation(
     code: i32,
     enhanced: Option<[i32; 3]>,
 ) -> Result<(usize, bool), Error> {
+    if let Some(parsed) = parse_usual_continuation(line, code, enhanced) {
+        return Ok(parsed);
+    }
     let (this_code, after_code) = match strtol(line, 0) {
         Some((v, next)) => (clamp_i32(v), next),
         None => (0, 0),
@@ -215,6 +290,24 @@ pub fn parse_continuation(
         return Err(Error::UnterminatedResponse);
     }
     Ok((pos, more))
+}
+
+/// [`parse_continuation`] for a well-formed line in the usual form;
+/// `None` for any other (errors included), which the general parser takes.
+fn parse_usual_continuation(
+    line: &[u8],
+    code: i32,
+    enhanced: Option<[i32; 3]>,
+) -> Option<(usize, bool)> {
+    let (_, more) = usual_code(line).filter(|&(c, _)| c == code)?;
+    let mut pos = 4;
+    if let Some(expected) = enhanced {
+        (_, pos) = usual_triplet(line, pos).filter(|&(f, _)| f == expected)?;
+    }
+    while pos < line.len() && line[pos] == b' ' {
+        pos += 1;
+    }
+    (pos < line.len() && line.last() == Some(&b'\n')).then_some((pos, more))
 }
 
 /// Reads and parses one reply.
@@ -353,6 +446,65 @@ mod tests {
             Ok(s) => panic!("unexpected success: {s:?}"),
             Err(f) => f,
         }
+    }
+
+    /// The general parsers, without the fast paths in front of them.
+    fn general_first_line(line: &[u8], enhanced: bool) -> Result<FirstLine, (Error, i32)> {
+        let mut padded = b" ".to_vec();
+        padded.extend_from_slice(line);
+        // A leading blank is skipped by strtol and fails the usual form, so
+        // the general parser reads the line; positions shift by one.
+        parse_first_line(&padded, enhanced).map(|mut f| {
+            f.text_start -= 1;
+            f
+        })
+    }
+
+    #[test]
+    fn usual_form_parses_as_the_general_parser_does() {
+        let codes = ["250", "354", "220", "500", "421", "199", "600", "025"];
+        let seps = [" ", "-"];
+        let triplets = [
+            "", "2.0.0 ", "2.1.5", "5.7.1 ", "4.4.2\t", "2.0.00 ", "2.0.000 ", "2.0.0000 ",
+            "25.100.999 ", "2..0 ", "2.0 ", "2.0.x ", "x.0.0 ", "2.0.0.0 ", "002.0.0 ",
+            "2.0.0ok",
+        ];
+        let texts = ["", "ok", "  ok", "queued as X", "\t"];
+        for code in codes {
+            for sep in seps {
+                for triplet in triplets {
+                    for text in texts {
+                        for end in ["\r\n", "\n", ""] {
+                            let line = format!("{code}{sep}{triplet}{text}{end}");
+                            for enhanced in [false, true] {
+                                let fast = parse_usual_first_line(line.as_bytes(), enhanced);
+                                if let Some(fast) = fast {
+                                    assert_eq!(
+                                        Ok(fast),
+                                        general_first_line(line.as_bytes(), enhanced),
+                                        "{line:?} {enhanced}"
+                                    );
+                                }
+                            }
+                            for expected in [None, Some([2, 0, 0]), Some([2, 1, 5])] {
+                                let fast = parse_usual_continuation(line.as_bytes(), 250, expected);
+                                if let Some(fast) = fast {
+                                    let mut padded = b" ".to_vec();
+                                    padded.extend_from_slice(line.as_bytes());
+                                    let general = parse_continuation(&padded, 250, expected)
+                                        .map(|(p, more)| (p - 1, more));
+                                    assert_eq!(Ok(fast), general, "{line:?} {expected:?}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The usual lines do take the fast path.
+        assert!(parse_usual_first_line(b"250 2.1.0 ok\r\n", true).is_some());
+        assert!(parse_usual_first_line(b"250-PIPELINING\r\n", false).is_some());
+        assert!(parse_usual_continuation(b"250 2.0.0 ok\r\n", 250, Some([2, 0, 0])).is_some());
     }
 
     #[test]

@@ -124,6 +124,12 @@ impl HeaderAssembler {
         }
     }
 
+    /// Where the current unit lies in `data`, when it lies there whole
+    /// (not assembled from several blocks).
+    pub fn span(&self) -> Option<(usize, usize)> {
+        self.unit.is_empty().then_some((self.start, self.end))
+    }
+
     /// Length of the current unit, including bytes already taken.
     pub fn total(&self) -> usize {
         self.total

@@ -262,6 +262,10 @@ struct HeaderPhase<F: UnitFilter> {
     /// Monitor text of an oversized kept unit: its first [`UNIT_CAP`] bytes.
     overflow_shown: Vec<u8>,
     errno: i32,
+    /// Kept units of the current block not written yet: `data[start..end]`.
+    /// Consecutive kept units go out in one write (same bytes, one pass
+    /// through the stuffer instead of one per header).
+    kept: Option<(usize, usize)>,
 }
 
 /// How the header phase left a block.
@@ -293,6 +297,35 @@ impl<F: UnitFilter> HeaderPhase<F> {
             overflow: Overflow::None,
             overflow_shown: Vec::new(),
             errno: 0,
+            kept: None,
+        }
+    }
+
+    /// Writes the kept units held back from `data`.
+    fn flush_kept(&mut self, data: &[u8], out: &mut dyn HeaderOut) -> Result<(), TransferError> {
+        match self.kept.take() {
+            Some((start, end)) => out.put(data.get(start..end).unwrap_or_default()),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a kept unit of the application's message, or holds it back
+    /// when it follows the held-back ones in `data`.
+    fn keep(&mut self, data: &[u8], out: &mut dyn HeaderOut) -> Result<(), TransferError> {
+        match (self.asm.span(), self.kept) {
+            (Some((start, end)), Some((first, held_end))) if held_end == start => {
+                self.kept = Some((first, end));
+                Ok(())
+            }
+            (Some(span), _) => {
+                self.flush_kept(data, out)?;
+                self.kept = Some(span);
+                Ok(())
+            }
+            (None, _) => {
+                self.flush_kept(data, out)?;
+                out.put(self.asm.unit(data))
+            }
         }
     }
 
@@ -319,6 +352,7 @@ impl<F: UnitFilter> HeaderPhase<F> {
         out: &mut dyn HeaderOut,
         monitor: bool,
     ) -> Result<(), TransferError> {
+        self.flush_kept(data, out)?;
         if self.overflow == Overflow::None {
             self.overflow = match self.filter.process(self.asm.unit(data))? {
                 HeaderAction::Keep => {
@@ -349,18 +383,25 @@ impl<F: UnitFilter> HeaderPhase<F> {
             Overflow::None => match self.filter.process(self.asm.unit(data))? {
                 HeaderAction::Keep => {
                     pending.unit(self.asm.total(), self.asm.unit(data));
-                    out.put(self.asm.unit(data))?;
+                    self.keep(data, out)?;
                 }
                 HeaderAction::Drop => {}
-                HeaderAction::Replace(new) => Self::emit(out, pending, &new)?,
+                HeaderAction::Replace(new) => {
+                    self.flush_kept(data, out)?;
+                    Self::emit(out, pending, &new)?;
+                }
             },
             Overflow::Keep => {
                 pending.unit(self.asm.total(), &self.overflow_shown);
+                self.flush_kept(data, out)?;
                 out.put(self.asm.unit(data))?;
                 self.overflow_shown = Vec::new();
             }
             Overflow::Drop => {}
-            Overflow::Replace(new) => Self::emit(out, pending, &new)?,
+            Overflow::Replace(new) => {
+                self.flush_kept(data, out)?;
+                Self::emit(out, pending, &new)?;
+            }
         }
         self.asm.next_unit();
         // libESMTP clears errno after each header it has handled.
@@ -387,16 +428,21 @@ impl<F: UnitFilter> HeaderPhase<F> {
                 self.asm.feed(data, pos)
             };
             match step {
-                Step::NeedMore => return Ok(HeaderEnd::NeedMore),
+                Step::NeedMore => {
+                    self.flush_kept(data, out)?;
+                    return Ok(HeaderEnd::NeedMore);
+                }
                 Step::Full => self.overflow(data, out, pending.monitor)?,
                 Step::Unit => {
                     self.unit(data, out, pending)?;
                     if data.is_empty() {
                         // libESMTP reads again after the end of input.
+                        self.flush_kept(data, out)?;
                         return Ok(HeaderEnd::NeedMore);
                     }
                 }
                 Step::End { .. } => {
+                    self.flush_kept(data, out)?;
                     self.asm.next_unit();
                     if self.errno != 0 {
                         return Err(TransferError::Callback { errno: self.errno });

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, c_long, c_void, CString};
 
 use super::callbacks::{free_message_ctx, CHooks, EventCallback, MonitorCallback};
 use super::errno::set_error;
-use super::handles::{c_str, c_string, has_line_break, session_mut, session_ref, smtp_session};
+use super::handles::{c_str, has_line_break, session_mut, session_ref, smtp_session};
 use super::macros::guard;
 use crate::core::error::Error;
 use crate::core::model::{ServerSpec, TimeoutKind};
@@ -109,19 +109,15 @@ pub unsafe extern "C" fn smtp_set_hostname(
 ) -> c_int {
     guard(0, || {
         // SAFETY: per the contract.
-        let (s, name) = unsafe { (session_mut(session), c_string(hostname)) };
+        let (s, name) = unsafe { (session_mut(session), c_str(hostname)) };
         check_args!(s.is_some(), 0);
         let Some(s) = s else { return 0 };
         match name {
             None => s.core.hostname = None,
             Some(name) => {
-                let name = String::from_utf8(name.into_bytes()).ok();
-                check_args!(
-                    name.as_deref()
-                        .is_some_and(|n| !has_line_break(n.as_bytes())),
-                    0
-                );
-                s.core.hostname = name;
+                let name = name.to_str().ok();
+                check_args!(name.is_some_and(|n| !has_line_break(n.as_bytes())), 0);
+                s.core.hostname = name.map(str::to_owned);
             }
         }
         1

@@ -205,14 +205,19 @@ def main():
         # both see the same moment of a noisy machine.
         dots_vs_plain = {}
         for size in () if opts.only else ("50", "500"):
-            rates = {"plain": [], "dots": []}
-            # 50 MiB runs last about 30 ms, so they take more rounds for
-            # the same confidence as the 500 MiB ones.
-            rounds = 1 if s else (6 if size == "50" else 3)
-            for kind in ["plain", "dots", "dots", "plain"] * rounds:
-                res, _ = run_driver(drivers["ours"], data_sink, ["big", "1" if s else size, kind], cpu)
-                rates[kind].append(res["bytes"] / 1048576 / res["seconds"])
-            dots_vs_plain[size] = statistics.median(rates["dots"]) / statistics.median(rates["plain"])
+            # 50 MiB runs last about 30 ms, so they take more groups for
+            # the same confidence as the 500 MiB ones. As above, the share
+            # is the median of each group's own.
+            rounds = 1 if s else (8 if size == "50" else 3)
+            shares = []
+            for _ in range(rounds):
+                seconds = {"plain": 0.0, "dots": 0.0}
+                for kind in ["plain", "dots", "dots", "plain"]:
+                    res, _ = run_driver(drivers["ours"], data_sink, ["big", "1" if s else size, kind],
+                                        cpu)
+                    seconds[kind] += res["seconds"]
+                shares.append(seconds["plain"] / seconds["dots"])
+            dots_vs_plain[size] = statistics.median(shares)
             print(f"big DATA {size} MiB: dots/plain interleaved {dots_vs_plain[size]:.2f}", flush=True)
         instr = []
         if not s and not opts.only:

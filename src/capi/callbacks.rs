@@ -96,6 +96,9 @@ impl CHooks {
     /// Refreshes the C status mirrors an event is about to expose.
     fn sync_statuses(&self, event: &Event<'_>) {
         let session = self.session();
+        if !session.statuses_handed_out.get() {
+            return;
+        }
         match *event {
             Event::MailStatus { message } | Event::MessageSent { message } => {
                 if let Some(m) = session.messages.get(message) {

@@ -40,6 +40,10 @@ pub struct smtp_session {
     pub(crate) server_name_c: std::cell::OnceCell<Option<CString>>,
     /// The message callback's `*ctx` slot, released with libc `free()`.
     pub(crate) message_ctx: Cell<*mut c_void>,
+    /// Some status pointer of this session was handed to the application:
+    /// until then no mirror can be seen, so none is refreshed (a session of
+    /// 100,000 recipients would otherwise look each one up per reply).
+    pub(crate) statuses_handed_out: Cell<bool>,
     /// `auth_context_t` set by `smtp_auth_set_context` (not owned).
     #[allow(dead_code)]
     pub(crate) auth_context: Cell<*mut c_void>,
@@ -84,6 +88,7 @@ impl smtp_session {
             event_cb: Cell::new(None),
             monitor_cb: Cell::new(None),
             server_name_c: std::cell::OnceCell::new(),
+            statuses_handed_out: Cell::new(false),
             message_ctx: Cell::new(std::ptr::null_mut()),
             auth_context: Cell::new(std::ptr::null_mut()),
         }
@@ -284,6 +289,19 @@ pub fn c_bool(ok: bool) -> c_int {
 }
 
 impl smtp_message {
+    /// The C status of MAIL (the getter).
+    pub(crate) fn reverse_path_status_ptr(&self) -> *const super::status::smtp_status {
+        self.session().statuses_handed_out.set(true);
+        self.reverse_path_status
+            .get(&self.core().reverse_path_status)
+    }
+
+    /// The C transfer status (the getter).
+    pub(crate) fn transfer_status_ptr(&self) -> *const super::status::smtp_status {
+        self.session().statuses_handed_out.set(true);
+        self.transfer_status.get(&self.core().transfer_status)
+    }
+
     /// Refreshes both C status mirrors from the core (those handed out).
     pub(crate) fn refresh_statuses(&self) {
         let core = self.core();
@@ -295,6 +313,7 @@ impl smtp_message {
 impl smtp_recipient {
     /// The C status, up to date (the getter).
     pub(crate) fn status_ptr(&self) -> *const super::status::smtp_status {
+        self.message().session().statuses_handed_out.set(true);
         self.status.get(&self.core().status)
     }
 
@@ -306,6 +325,7 @@ impl smtp_recipient {
 impl smtp_etrn_node {
     /// The C status, up to date (the getter).
     pub(crate) fn status_ptr(&self) -> *const super::status::smtp_status {
+        self.session().statuses_handed_out.set(true);
         self.status.get(&self.core().status)
     }
 
@@ -318,6 +338,9 @@ impl smtp_session {
     /// Refreshes every C status mirror (after a run, so that pointers the
     /// application kept show the results).
     pub(crate) fn sync_all_statuses(&self) {
+        if !self.statuses_handed_out.get() {
+            return;
+        }
         for m in &self.messages {
             m.refresh_statuses();
             for r in &m.recipients {

@@ -167,9 +167,7 @@ pub unsafe extern "C" fn smtp_message_transfer_status(
         // SAFETY: per the contract.
         let m = unsafe { message_ref(message) };
         check_args!(m.is_some(), std::ptr::null());
-        m.map_or(std::ptr::null(), |m| {
-            m.transfer_status.get(&m.core().transfer_status)
-        })
+        m.map_or(std::ptr::null(), smtp_message::transfer_status_ptr)
     })
 }
 
@@ -185,9 +183,7 @@ pub unsafe extern "C" fn smtp_reverse_path_status(
         // SAFETY: per the contract.
         let m = unsafe { message_ref(message) };
         check_args!(m.is_some(), std::ptr::null());
-        m.map_or(std::ptr::null(), |m| {
-            m.reverse_path_status.get(&m.core().reverse_path_status)
-        })
+        m.map_or(std::ptr::null(), smtp_message::reverse_path_status_ptr)
     })
 }
 

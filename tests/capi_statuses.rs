@@ -96,7 +96,7 @@ fn run(before: bool) -> (Vec<String>, Vec<String>) {
         });
         if let Some(held) = &held {
             // Nothing has happened yet.
-            assert!(held.iter().all(|&st| unsafe { (*st).code } == 0));
+            assert!(held.iter().all(|&st| (*st).code == 0));
         }
         assert_eq!(smtp_start_session(s), 1);
         let held_after: Vec<String> = held.iter().flatten().map(|&st| show(st)).collect();

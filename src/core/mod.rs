@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod reply;
 pub mod sasl;
 pub mod small_bytes;
+pub mod spare;
 pub mod stable_vec;
 pub mod status;
 pub mod transport;

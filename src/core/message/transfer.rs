@@ -418,6 +418,21 @@ impl<F: UnitFilter> HeaderPhase<F> {
         out: &mut dyn HeaderOut,
         pending: &mut Pending,
     ) -> Result<HeaderEnd, TransferError> {
+        let end = self.feed_units(data, errno, pos, out, pending);
+        // Held-back units point into `data`, which the next block replaces;
+        // they go out whatever the outcome, as if written one by one.
+        self.flush_kept(data, out)?;
+        end
+    }
+
+    fn feed_units(
+        &mut self,
+        data: &[u8],
+        errno: i32,
+        pos: &mut usize,
+        out: &mut dyn HeaderOut,
+        pending: &mut Pending,
+    ) -> Result<HeaderEnd, TransferError> {
         if errno != 0 {
             self.errno = errno;
         }
@@ -428,21 +443,16 @@ impl<F: UnitFilter> HeaderPhase<F> {
                 self.asm.feed(data, pos)
             };
             match step {
-                Step::NeedMore => {
-                    self.flush_kept(data, out)?;
-                    return Ok(HeaderEnd::NeedMore);
-                }
+                Step::NeedMore => return Ok(HeaderEnd::NeedMore),
                 Step::Full => self.overflow(data, out, pending.monitor)?,
                 Step::Unit => {
                     self.unit(data, out, pending)?;
                     if data.is_empty() {
                         // libESMTP reads again after the end of input.
-                        self.flush_kept(data, out)?;
                         return Ok(HeaderEnd::NeedMore);
                     }
                 }
                 Step::End { .. } => {
-                    self.flush_kept(data, out)?;
                     self.asm.next_unit();
                     if self.errno != 0 {
                         return Err(TransferError::Callback { errno: self.errno });

@@ -9,6 +9,7 @@ use crate::core::events::{Event, SessionHooks};
 use crate::core::extensions::{EhloInfo, ExtSet};
 use crate::core::model::Session;
 use crate::core::reply::{self, LineSource, ReadFailure, ReplyFailure, ReplyOptions};
+use crate::core::spare;
 use crate::core::status::{Status, StatusCell};
 use crate::core::transport::sio::Connection;
 
@@ -120,7 +121,7 @@ thread_local! {
 }
 
 fn take_spare_queues() -> Queues {
-    match SPARE_QUEUES.try_with(std::cell::Cell::take).ok().flatten() {
+    match spare::take(&SPARE_QUEUES) {
         Some(mut queues) => {
             queues.expect.clear();
             queues.command_buf.clear();
@@ -145,8 +146,7 @@ impl Drop for Engine<'_> {
             expect: std::mem::take(&mut self.expect),
             command_buf: std::mem::take(&mut self.command_buf),
         };
-        // During thread teardown the slot is gone: the queues are freed.
-        let _ = SPARE_QUEUES.try_with(|slot| slot.set(Some(queues)));
+        spare::keep(&SPARE_QUEUES, queues);
     }
 }
 

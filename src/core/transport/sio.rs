@@ -21,6 +21,7 @@ use openssl::ssl::SslStream;
 
 use crate::core::events::{MonitorKind, SessionHooks};
 use crate::core::reply::ReadFailure;
+use crate::core::spare;
 use crate::sys::mem::memchr;
 use crate::sys::net;
 
@@ -131,8 +132,7 @@ thread_local! {
 }
 
 fn take_spare_buffers() -> Buffers {
-    let spare = SPARE_BUFFERS.try_with(std::cell::Cell::take).ok().flatten();
-    match spare {
+    match spare::take(&SPARE_BUFFERS) {
         Some(mut buffers) => {
             buffers.write.clear();
             buffers
@@ -154,8 +154,7 @@ impl Drop for Connection {
             read: std::mem::take(&mut self.read_buf),
             write: std::mem::take(&mut self.write_buf),
         };
-        // During thread teardown the slot is gone: the buffers are freed.
-        let _ = SPARE_BUFFERS.try_with(|slot| slot.set(Some(buffers)));
+        spare::keep(&SPARE_BUFFERS, buffers);
     }
 }
 

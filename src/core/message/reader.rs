@@ -101,7 +101,48 @@ fn find_crlf(window: &[u8], prev_cr: bool) -> Option<usize> {
     None
 }
 
+/// The header units of a header block that lies whole in `data` from its
+/// first byte, as [`HeaderAssembler`] would hand them out, found in one
+/// scan: fills `units` with their `(start, end)` and returns how many there
+/// are and where the body starts (after the empty line). `None` when the
+/// assembler has to take over: the block does not end in `data` (or needs a
+/// look at the byte after `data`), it is empty, it has more units than
+/// `units` holds, or it comes near [`UNIT_CAP`].
+pub fn whole_header_block(data: &[u8], units: &mut [(usize, usize)]) -> Option<(usize, usize)> {
+    if data.starts_with(b"\r\n") {
+        return None;
+    }
+    let mut count = 0;
+    let mut unit_start = 0;
+    let mut line_start = 0;
+    loop {
+        // A line starts after a CRLF (or at 0), so the byte before it is no CR.
+        let lf = line_start + find_crlf(data.get(line_start..)?, false)?;
+        let next = lf + 1;
+        match data.get(next) {
+            None => return None,
+            // A continuation: it joins the unit.
+            Some(b' ' | b'\t') => {}
+            Some(_) => {
+                *units.get_mut(count)? = (unit_start, next);
+                count += 1;
+                if data.get(next..next + 2) == Some(b"\r\n") {
+                    let body = next + 2;
+                    return (body < UNIT_CAP).then_some((count, body));
+                }
+                unit_start = next;
+            }
+        }
+        line_start = next;
+    }
+}
+
 impl HeaderAssembler {
+    /// Nothing fed yet since the last complete unit, and no line begun.
+    pub fn is_fresh(&self) -> bool {
+        self.unit.is_empty() && self.total == 0 && self.line_len == 0 && self.state == State::Line
+    }
+
     pub fn new() -> HeaderAssembler {
         HeaderAssembler {
             unit: Vec::new(),

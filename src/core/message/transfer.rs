@@ -47,7 +47,7 @@ use std::io::Write;
 
 use super::dotstuff::Stuffer;
 use super::headers::{HeaderAction, HeaderContext, HeaderFault, HeaderProcessor};
-use super::reader::{HeaderAssembler, LineCounter, Step, UNIT_CAP};
+use super::reader::{whole_header_block, HeaderAssembler, LineCounter, Step, UNIT_CAP};
 use crate::core::events::{Event, MonitorKind, SessionHooks};
 use crate::core::model::Session;
 
@@ -254,6 +254,9 @@ impl UnitFilter for HeaderProcessor<'_> {
     }
 }
 
+/// Most header units [`HeaderPhase::whole_block`] takes in one block.
+const WHOLE_BLOCK_UNITS: usize = 32;
+
 /// The header phase of one transfer.
 struct HeaderPhase<F: UnitFilter> {
     asm: HeaderAssembler,
@@ -418,11 +421,61 @@ impl<F: UnitFilter> HeaderPhase<F> {
         out: &mut dyn HeaderOut,
         pending: &mut Pending,
     ) -> Result<HeaderEnd, TransferError> {
+        if *pos == 0 && errno == 0 && self.is_fresh() && !pending.events && !pending.monitor {
+            let mut units = [(0, 0); WHOLE_BLOCK_UNITS];
+            if let Some((count, body)) = whole_header_block(data, &mut units) {
+                let units = units.get(..count).unwrap_or_default();
+                let done = self.whole_block(data, units, out, pending);
+                // As below: held-back units go out whatever the outcome.
+                self.flush_kept(data, out)?;
+                done?;
+                *pos = body;
+                return Ok(HeaderEnd::Done);
+            }
+        }
         let end = self.feed_units(data, errno, pos, out, pending);
         // Held-back units point into `data`, which the next block replaces;
         // they go out whatever the outcome, as if written one by one.
         self.flush_kept(data, out)?;
         end
+    }
+
+    /// Nothing of the message taken yet, and nothing pending.
+    fn is_fresh(&self) -> bool {
+        self.asm.is_fresh()
+            && self.overflow == Overflow::None
+            && self.kept.is_none()
+            && self.errno == 0
+    }
+
+    /// The units of a header block that lies whole in one block, when no
+    /// MESSAGEDATA event or header monitor call is wanted: what
+    /// [`HeaderPhase::unit`] does for each, without the assembler's
+    /// line-by-line state (the usual message, handed out in one piece).
+    fn whole_block(
+        &mut self,
+        data: &[u8],
+        units: &[(usize, usize)],
+        out: &mut dyn HeaderOut,
+        pending: &mut Pending,
+    ) -> Result<(), TransferError> {
+        for &(start, end) in units {
+            match self.filter.process(data.get(start..end).unwrap_or_default())? {
+                HeaderAction::Keep => match self.kept {
+                    Some((first, held_end)) if held_end == start => self.kept = Some((first, end)),
+                    _ => {
+                        self.flush_kept(data, out)?;
+                        self.kept = Some((start, end));
+                    }
+                },
+                HeaderAction::Drop => {}
+                HeaderAction::Replace(new) => {
+                    self.flush_kept(data, out)?;
+                    Self::emit(out, pending, &new)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn feed_units(
@@ -747,6 +800,16 @@ mod tests {
         }
     }
 
+    impl UnitFilter for &mut Fake {
+        fn process(&mut self, unit: &[u8]) -> Result<HeaderAction, HeaderFault> {
+            (**self).process(unit)
+        }
+
+        fn finish(&mut self) -> Result<Vec<Vec<u8>>, HeaderFault> {
+            (**self).finish()
+        }
+    }
+
     fn fake(generated: &[&[u8]]) -> Fake {
         Fake {
             generated: generated.iter().map(|g| g.to_vec()).collect(),
@@ -762,6 +825,8 @@ mod tests {
         log: Vec<String>,
         shown: Vec<Vec<u8>>,
         lens: Vec<usize>,
+        /// No event callback and no monitor.
+        quiet: bool,
     }
 
     impl Hooks {
@@ -774,6 +839,14 @@ mod tests {
                 log: Vec::new(),
                 shown: Vec::new(),
                 lens: Vec::new(),
+                quiet: false,
+            }
+        }
+
+        fn quiet(input: &[u8], piece: usize) -> Hooks {
+            Hooks {
+                quiet: true,
+                ..Hooks::new(input, piece)
             }
         }
     }
@@ -786,7 +859,7 @@ mod tests {
             }
         }
         fn has_event_callback(&self) -> bool {
-            true
+            !self.quiet
         }
         fn monitor(&mut self, data: &[u8], kind: MonitorKind) {
             assert_eq!(kind, MonitorKind::Headers);
@@ -794,7 +867,7 @@ mod tests {
             self.shown.push(data.to_vec());
         }
         fn has_monitor(&self) -> bool {
-            true
+            !self.quiet
         }
         fn message_rewind(&mut self, _message: usize) {
             self.next = 0;
@@ -970,5 +1043,76 @@ mod tests {
         want.extend_from_slice(b"Repl: new\r\n\r\n.body\r\n");
         assert!(all == want);
         assert!(chunks.0.iter().all(|c| c.len() <= 2 * UNIT_CAP));
+    }
+
+    /// A header block handed out whole, with nobody listening, takes the
+    /// one-scan path; in pieces it goes through the assembler. Both must
+    /// write the same bytes, read the same blocks and fail the same way.
+    #[test]
+    fn whole_header_block_path_matches_the_assembler() {
+        const LINES: [&[u8]; 14] = [
+            b"A: 1\r\n",
+            b"Drop: x\r\n",
+            b"Repl: old\r\n",
+            b"Empty: e\r\n",
+            b".B: 2\r\n",
+            b" folded\r\n",
+            b"\tfolded\r\n",
+            b"C: bare\nlf\r\n",
+            b"D: bare\rcr\r\n",
+            b"E: \r\r\n",
+            b"Bad: x\r\n",
+            b"no colon\r\n",
+            b"\r\n",
+            b"F: x",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut fast_taken = 0;
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            for _ in 0..next(9) {
+                input.extend_from_slice(LINES[next(LINES.len())]);
+            }
+            if next(4) > 0 {
+                input.extend_from_slice(b"\r\n.body\r\n");
+            }
+            let mut whole = Hooks::quiet(&input, input.len().max(1));
+            let mut whole_filter = fake(&[b"Gen: g\r\n"]);
+            let s = session();
+            let mut out_whole = Vec::new();
+            let r_whole = data_with(&mut out_whole, &mut whole, &ctx(&s), &mut whole_filter);
+            let piece = 1 + next(7);
+            let mut split = Hooks::quiet(&input, piece);
+            let mut split_filter = fake(&[b"Gen: g\r\n"]);
+            let mut out_split = Vec::new();
+            let r_split = data_with(&mut out_split, &mut split, &ctx(&s), &mut split_filter);
+            assert_eq!(format!("{r_whole:?}"), format!("{r_split:?}"), "{input:?}");
+            if r_whole.is_ok() {
+                assert_eq!(out_whole, out_split, "{input:?}");
+            }
+            assert_eq!(whole_filter.seen, split_filter.seen, "{input:?}");
+            // The callback is called as often, with events on (which keeps
+            // the assembler's path) as without.
+            let mut heard = Hooks::new(&input, input.len().max(1));
+            let mut heard_filter = fake(&[b"Gen: g\r\n"]);
+            let mut out_heard = Vec::new();
+            let r_heard = data_with(&mut out_heard, &mut heard, &ctx(&s), &mut heard_filter);
+            assert_eq!(format!("{r_whole:?}"), format!("{r_heard:?}"), "{input:?}");
+            let reads = |h: &Hooks| -> Vec<String> {
+                h.log.iter().filter(|l| l.starts_with('r')).cloned().collect()
+            };
+            assert_eq!(reads(&whole), reads(&heard), "{input:?}");
+            let mut units = [(0, 0); WHOLE_BLOCK_UNITS];
+            if whole_header_block(&input, &mut units).is_some() {
+                fast_taken += 1;
+            }
+        }
+        assert!(fast_taken > 5_000, "{fast_taken}");
     }
 }

@@ -420,16 +420,23 @@ pub unsafe extern "C" fn _smtp_message_str_cb(
         // SAFETY: `ctx` is the session's slot (non-NULL, checked).
         let slot = unsafe { &mut *ctx };
         if slot.is_null() {
+            // malloc, not calloc: glibc's calloc bypasses its per-thread
+            // cache, and this runs once per message sent.
             // SAFETY: plain allocation; freed by the library with free().
-            let p = unsafe { libc::calloc(1, std::mem::size_of::<StrState>()) };
-            *slot = p;
+            let p = unsafe { libc::malloc(std::mem::size_of::<StrState>()) }.cast::<StrState>();
+            if p.is_null() {
+                return std::ptr::null();
+            }
+            // SAFETY: `p` is a fresh allocation of one StrState.
+            unsafe { p.write(StrState { state: 0, length: 0 }) };
+            *slot = p.cast();
         }
         let st = (*slot).cast::<StrState>();
         if st.is_null() {
             return std::ptr::null();
         }
         let text = arg as *const c_char;
-        // SAFETY: `st` points to our zeroed StrState allocation.
+        // SAFETY: `st` points to our initialised StrState allocation.
         let st = unsafe { &mut *st };
         if len.is_null() {
             st.state = 0;

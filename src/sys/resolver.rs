@@ -10,7 +10,27 @@ pub struct Resolved {
     /// `ai_canonname` of the first result, if any.
     pub canonical_name: Option<String>,
     /// Every IPv4/IPv6 stream address, in the resolver's order.
-    pub addresses: Vec<SocketAddr>,
+    pub addresses: Addresses,
+}
+
+/// The addresses of one resolution. An address literal gives exactly one,
+/// held without an allocation: the usual `host:port` of a local relay costs
+/// nothing per session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addresses {
+    One(SocketAddr),
+    List(Vec<SocketAddr>),
+}
+
+impl std::ops::Deref for Addresses {
+    type Target = [SocketAddr];
+
+    fn deref(&self) -> &[SocketAddr] {
+        match self {
+            Addresses::One(address) => std::slice::from_ref(address),
+            Addresses::List(list) => list,
+        }
+    }
 }
 
 /// A getaddrinfo failure: the raw EAI code (glibc, negative) and, for
@@ -62,7 +82,7 @@ fn resolve_numeric(host: &str, service: &str) -> Option<Resolved> {
         // getaddrinfo's canonical name for a literal is the literal: the
         // host as the application gave it, which the session already has.
         canonical_name: None,
-        addresses: vec![SocketAddr::new(ip, port)],
+        addresses: Addresses::One(SocketAddr::new(ip, port)),
     })
 }
 
@@ -105,10 +125,8 @@ fn resolve_with_getaddrinfo(host: Option<&str>, service: &str) -> Result<Resolve
         return Err(ResolveError { eai: rc, errno });
     }
 
-    let mut resolved = Resolved {
-        canonical_name: None,
-        addresses: Vec::new(),
-    };
+    let mut canonical_name = None;
+    let mut addresses = Vec::new();
     let mut cursor = list;
     let mut first = true;
     while !cursor.is_null() {
@@ -118,18 +136,21 @@ fn resolve_with_getaddrinfo(host: Option<&str>, service: &str) -> Result<Resolve
         if first && !info.ai_canonname.is_null() {
             // SAFETY: ai_canonname is a NUL-terminated string owned by the list.
             let name = unsafe { CStr::from_ptr(info.ai_canonname) };
-            resolved.canonical_name = Some(name.to_string_lossy().into_owned());
+            canonical_name = Some(name.to_string_lossy().into_owned());
         }
         first = false;
         if let Some(addr) = socket_addr(info) {
-            resolved.addresses.push(addr);
+            addresses.push(addr);
         }
         cursor = info.ai_next;
     }
     // SAFETY: list came from a successful getaddrinfo and is freed once;
     // no reference into it survives (names and addresses were copied).
     unsafe { libc::freeaddrinfo(list) };
-    Ok(resolved)
+    Ok(Resolved {
+        canonical_name,
+        addresses: Addresses::List(addresses),
+    })
 }
 
 fn socket_addr(info: &libc::addrinfo) -> Option<SocketAddr> {
@@ -188,8 +209,8 @@ mod tests {
                 assert!(fast.is_some(), "{host} {service}");
                 let slow = resolve_with_getaddrinfo(Some(host), service).ok();
                 assert_eq!(
-                    fast.map(|r| r.addresses),
-                    slow.as_ref().map(|r| r.addresses.clone()),
+                    fast.map(|r| r.addresses.to_vec()),
+                    slow.as_ref().map(|r| r.addresses.to_vec()),
                     "{host} {service}"
                 );
                 // getaddrinfo names a literal by itself: the host the
@@ -218,7 +239,7 @@ mod tests {
             assert!(resolve_numeric(host, service).is_none(), "{host} {service}");
         }
         assert_eq!(
-            resolve(Some("127.1"), "25").ok().map(|r| r.addresses),
+            resolve(Some("127.1"), "25").ok().map(|r| r.addresses.to_vec()),
             Some(vec![SocketAddr::from(([127, 0, 0, 1], 25))])
         );
     }
@@ -246,10 +267,10 @@ mod tests {
         let r = resolve(Some("127.0.0.1"), "2525");
         let r = r.unwrap_or(Resolved {
             canonical_name: None,
-            addresses: vec![],
+            addresses: Addresses::List(vec![]),
         });
         assert_eq!(
-            r.addresses,
+            r.addresses.to_vec(),
             vec!["127.0.0.1:2525"
                 .parse::<SocketAddr>()
                 .unwrap_or_else(|_| unreachable!())]

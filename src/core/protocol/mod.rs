@@ -82,7 +82,7 @@ pub fn run_with(
     *session.canonical_name.borrow_mut() = resolved.canonical_name.take();
 
     let mut error = None;
-    for address in &resolved.addresses {
+    for address in resolved.addresses.iter() {
         let (stream, send_timeout) = match tcp::connect(address, session.timeouts.greeting) {
             Ok(connected) => connected,
             Err(e) => {

@@ -271,9 +271,21 @@ pub unsafe fn c_string(ptr: *const c_char) -> Option<CString> {
     Some(unsafe { std::ffi::CStr::from_ptr(ptr) }.to_owned())
 }
 
+/// A C string argument as text: `None` when it is not UTF-8. The usual
+/// all-ASCII argument is recognised a word at a time, without the general
+/// UTF-8 walk.
+pub fn c_text(c: &std::ffi::CStr) -> Option<&str> {
+    let bytes = c.to_bytes();
+    if bytes.is_ascii() {
+        // SAFETY: every ASCII byte sequence is valid UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
 /// True if `bytes` could inject a line or command on the wire.
 pub fn has_line_break(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| b == b'\r' || b == b'\n')
+    crate::core::line_breaks::has_cr_or_lf(bytes)
 }
 
 /// Converts a C string argument to the core's `String`: bytes that are not

@@ -20,7 +20,7 @@ pub const MAX_MAILBOX_LEN: usize = 512;
 
 /// Validates a string that goes into an SMTP command.
 pub(crate) fn command_str(c: &std::ffi::CStr, max: usize) -> Option<&str> {
-    let text = std::str::from_utf8(c.to_bytes()).ok()?;
+    let text = super::handles::c_text(c)?;
     (!has_line_break(text.as_bytes()) && text.len() <= max).then_some(text)
 }
 

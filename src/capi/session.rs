@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, c_long, c_void, CString};
 
 use super::callbacks::{free_message_ctx, CHooks, EventCallback, MonitorCallback};
 use super::errno::set_error;
-use super::handles::{c_str, has_line_break, session_mut, session_ref, smtp_session};
+use super::handles::{c_str, c_text, has_line_break, session_mut, session_ref, smtp_session};
 use super::macros::guard;
 use crate::core::error::Error;
 use crate::core::model::{ServerSpec, TimeoutKind};
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn smtp_set_server(
         let (Some(s), Some(hostport)) = (s, hostport) else {
             return 0;
         };
-        let text = hostport.to_str().ok();
+        let text = c_text(hostport);
         check_args!(text.is_some_and(|t| !has_line_break(t.as_bytes())), 0);
         let spec = parse_server(text.unwrap_or_default());
         s.server_name_c = std::cell::OnceCell::new();
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn smtp_set_hostname(
         match name {
             None => s.core.hostname = None,
             Some(name) => {
-                let name = name.to_str().ok();
+                let name = c_text(name);
                 check_args!(name.is_some_and(|n| !has_line_break(n.as_bytes())), 0);
                 s.core.hostname = name.map(str::to_owned);
             }

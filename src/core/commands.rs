@@ -16,7 +16,7 @@ use super::model::{
 
 /// Refuses text that would break the command line it is put into.
 pub fn check_wire_safe<T: AsRef<[u8]> + ?Sized>(text: &T) -> Result<()> {
-    if text.as_ref().iter().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+    if super::line_breaks::has_cr_lf_or_nul(text.as_ref()) {
         return Err(Error::Inval);
     }
     Ok(())

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod extensions;
+pub mod line_breaks;
 pub mod message;
 pub mod model;
 pub mod protocol;

@@ -428,7 +428,12 @@ pub unsafe extern "C" fn _smtp_message_str_cb(
                 return std::ptr::null();
             }
             // SAFETY: `p` is a fresh allocation of one StrState.
-            unsafe { p.write(StrState { state: 0, length: 0 }) };
+            unsafe {
+                p.write(StrState {
+                    state: 0,
+                    length: 0,
+                })
+            };
             *slot = p.cast();
         }
         let st = (*slot).cast::<StrState>();

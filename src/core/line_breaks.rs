@@ -58,7 +58,10 @@ mod tests {
                     if pos < len {
                         v[pos] = special;
                     }
-                    let walk = |nul: bool| v.iter().any(|&b| b == b'\r' || b == b'\n' || (nul && b == 0));
+                    let walk = |nul: bool| {
+                        v.iter()
+                            .any(|&b| b == b'\r' || b == b'\n' || (nul && b == 0))
+                    };
                     assert_eq!(has_cr_or_lf(&v), walk(false), "{v:?}");
                     assert_eq!(has_cr_lf_or_nul(&v), walk(true), "{v:?}");
                 }
@@ -68,7 +71,10 @@ mod tests {
         for a in 0..=255u8 {
             for b in [0u8, b'\r', b'\n', 0x7f, 0x80, 0xff, a.wrapping_add(1)] {
                 let v = [b'x', b'x', b'x', b'x', b'x', b'x', b'x', a, b, b'y'];
-                let walk = |nul: bool| v.iter().any(|&c| c == b'\r' || c == b'\n' || (nul && c == 0));
+                let walk = |nul: bool| {
+                    v.iter()
+                        .any(|&c| c == b'\r' || c == b'\n' || (nul && c == 0))
+                };
                 assert_eq!(has_cr_or_lf(&v), walk(false));
                 assert_eq!(has_cr_lf_or_nul(&v), walk(true));
             }

@@ -239,7 +239,9 @@ mod tests {
             assert!(resolve_numeric(host, service).is_none(), "{host} {service}");
         }
         assert_eq!(
-            resolve(Some("127.1"), "25").ok().map(|r| r.addresses.to_vec()),
+            resolve(Some("127.1"), "25")
+                .ok()
+                .map(|r| r.addresses.to_vec()),
             Some(vec![SocketAddr::from(([127, 0, 0, 1], 25))])
         );
     }

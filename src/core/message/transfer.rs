@@ -460,7 +460,10 @@ impl<F: UnitFilter> HeaderPhase<F> {
         pending: &mut Pending,
     ) -> Result<(), TransferError> {
         for &(start, end) in units {
-            match self.filter.process(data.get(start..end).unwrap_or_default())? {
+            match self
+                .filter
+                .process(data.get(start..end).unwrap_or_default())?
+            {
                 HeaderAction::Keep => match self.kept {
                     Some((first, held_end)) if held_end == start => self.kept = Some((first, end)),
                     _ => {
@@ -1105,7 +1108,11 @@ mod tests {
             let r_heard = data_with(&mut out_heard, &mut heard, &ctx(&s), &mut heard_filter);
             assert_eq!(format!("{r_whole:?}"), format!("{r_heard:?}"), "{input:?}");
             let reads = |h: &Hooks| -> Vec<String> {
-                h.log.iter().filter(|l| l.starts_with('r')).cloned().collect()
+                h.log
+                    .iter()
+                    .filter(|l| l.starts_with('r'))
+                    .cloned()
+                    .collect()
             };
             assert_eq!(reads(&whole), reads(&heard), "{input:?}");
             let mut units = [(0, 0); WHOLE_BLOCK_UNITS];

@@ -274,6 +274,7 @@ pub unsafe fn c_string(ptr: *const c_char) -> Option<CString> {
 /// A C string argument as text: `None` when it is not UTF-8. The usual
 /// all-ASCII argument is recognised a word at a time, without the general
 /// UTF-8 walk.
+#[inline(never)]
 pub fn c_text(c: &std::ffi::CStr) -> Option<&str> {
     let bytes = c.to_bytes();
     if bytes.is_ascii() {

@@ -35,12 +35,15 @@ fn scan(bytes: &[u8], nul: bool) -> bool {
         .any(|&b| b == b'\r' || b == b'\n' || (nul && b == 0))
 }
 
-/// True if `bytes` holds a CR or a LF.
+/// True if `bytes` holds a CR or a LF. (Not inlined: one copy of the scan
+/// serves every caller, which keeps the code a session runs small.)
+#[inline(never)]
 pub fn has_cr_or_lf(bytes: &[u8]) -> bool {
     scan(bytes, false)
 }
 
 /// True if `bytes` holds a CR, a LF or a NUL.
+#[inline(never)]
 pub fn has_cr_lf_or_nul(bytes: &[u8]) -> bool {
     scan(bytes, true)
 }

@@ -313,23 +313,33 @@ impl<F: UnitFilter> HeaderPhase<F> {
     }
 
     /// Writes a kept unit of the application's message, or holds it back
-    /// when it follows the held-back ones in `data`.
+    /// when it lies whole in `data`.
     fn keep(&mut self, data: &[u8], out: &mut dyn HeaderOut) -> Result<(), TransferError> {
-        match (self.asm.span(), self.kept) {
-            (Some((start, end)), Some((first, held_end))) if held_end == start => {
-                self.kept = Some((first, end));
-                Ok(())
-            }
-            (Some(span), _) => {
-                self.flush_kept(data, out)?;
-                self.kept = Some(span);
-                Ok(())
-            }
-            (None, _) => {
+        match self.asm.span() {
+            Some(span) => self.hold(data, span, out),
+            None => {
                 self.flush_kept(data, out)?;
                 out.put(self.asm.unit(data))
             }
         }
+    }
+
+    /// Holds back the kept unit at `data[start..end]`, joined to the held
+    /// back ones when it follows them (the others go out first).
+    fn hold(
+        &mut self,
+        data: &[u8],
+        (start, end): (usize, usize),
+        out: &mut dyn HeaderOut,
+    ) -> Result<(), TransferError> {
+        match self.kept {
+            Some((first, held_end)) if held_end == start => self.kept = Some((first, end)),
+            _ => {
+                self.flush_kept(data, out)?;
+                self.kept = Some((start, end));
+            }
+        }
+        Ok(())
     }
 
     /// Writes one processed unit (event + monitor queued first).
@@ -464,13 +474,7 @@ impl<F: UnitFilter> HeaderPhase<F> {
                 .filter
                 .process(data.get(start..end).unwrap_or_default())?
             {
-                HeaderAction::Keep => match self.kept {
-                    Some((first, held_end)) if held_end == start => self.kept = Some((first, end)),
-                    _ => {
-                        self.flush_kept(data, out)?;
-                        self.kept = Some((start, end));
-                    }
-                },
+                HeaderAction::Keep => self.hold(data, (start, end), out)?,
                 HeaderAction::Drop => {}
                 HeaderAction::Replace(new) => {
                     self.flush_kept(data, out)?;

@@ -6,6 +6,7 @@
 
 use super::table::{Entry, Kind, Mailbox};
 use super::{Environment, HeaderContext};
+use crate::core::line_breaks::has_cr_or_lf;
 use crate::core::message::date;
 
 /// Separator between list items given through the API.
@@ -14,10 +15,6 @@ const API_LIST_SEP: &[u8] = b",\r\n    ";
 const DERIVED_LIST_SEP: &[u8] = b",\r\n\t";
 /// libESMTP formats the generated id into a 64-byte buffer (H-12).
 const MESSAGE_ID_MAX: usize = 63;
-
-fn has_line_break(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| b == b'\r' || b == b'\n')
-}
 
 /// `"phrase" <mailbox>` or the bare mailbox; `empty_as_angle` gives `<>`
 /// for an empty bare mailbox (From, Sender, Disposition-Notification-To).
@@ -50,7 +47,7 @@ fn mailbox_list(out: &mut Vec<u8>, items: &[Mailbox], empty_as_angle: bool) {
 /// a line break would inject a header line, so it is rendered as `<>`.
 fn reverse_path(out: &mut Vec<u8>, ctx: &HeaderContext<'_>) {
     match ctx.message.reverse_path.as_ref().map(|rp| rp.as_bytes()) {
-        Some(rp) if !rp.is_empty() && !has_line_break(rp) => out.extend_from_slice(rp),
+        Some(rp) if !rp.is_empty() && !has_cr_or_lf(rp) => out.extend_from_slice(rp),
         _ => out.extend_from_slice(b"<>"),
     }
 }
@@ -62,7 +59,7 @@ fn derived_to(out: &mut Vec<u8>, ctx: &HeaderContext<'_>) {
         .message
         .recipients
         .iter()
-        .filter(|r| !has_line_break(r.mailbox.as_bytes()));
+        .filter(|r| !has_cr_or_lf(r.mailbox.as_bytes()));
     for (n, rcpt) in usable.enumerate() {
         if n > 0 {
             out.extend_from_slice(DERIVED_LIST_SEP);

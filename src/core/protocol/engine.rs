@@ -196,12 +196,18 @@ impl<'s> Engine<'s> {
             conn: &mut self.conn,
             hooks,
         };
-        match ehlo {
+        let read = match ehlo {
             Some(info) => {
                 reply::read_reply(&mut source, options, &mut |line| info.parse_line(line))
             }
             None => reply::read_reply(&mut source, options, &mut |_| {}),
+        };
+        // Replies come in the order of the commands: with none outstanding
+        // behind this one, it answers the last command written.
+        if read.is_ok() && self.expect.is_empty() {
+            self.conn.replies_caught_up();
         }
+        read
     }
 
     /// Reads a reply into `slot` (cleared first); a failure records the

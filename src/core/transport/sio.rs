@@ -109,6 +109,11 @@ pub struct Connection {
     write_failed: bool,
     /// Commands interleaved with content (BDAT): batch by content size.
     bulk: bool,
+    /// `TCP_NODELAY` is on. It is set only before a write that Nagle's
+    /// algorithm could hold back (see [`Connection::prepare_write`]).
+    nodelay: bool,
+    /// Bytes were written whose replies have not all been read yet.
+    replies_owed: bool,
 }
 
 /// A connection's buffers, kept from one connection to the next.
@@ -179,7 +184,34 @@ impl Connection {
             write_hidden: 0,
             write_failed: false,
             bulk: false,
+            nodelay: false,
+            replies_owed: false,
         }
+    }
+
+    /// Records that every command written so far has been answered: the
+    /// last reply left the server after all our bytes had reached it, so
+    /// its segment acknowledged them all.
+    pub fn replies_caught_up(&mut self) {
+        if self.write_buf.is_empty() {
+            self.replies_owed = false;
+        }
+    }
+
+    /// Turns `TCP_NODELAY` on before a write of `len` bytes that Nagle's
+    /// algorithm could hold back: one sent while earlier bytes may still be
+    /// unacknowledged (pipelined batches, content blocks, a TLS handshake),
+    /// or a large one. The usual exchange, one write answered by the reply
+    /// read before the next, is never held back, and a short session saves
+    /// the system call.
+    fn prepare_write(&mut self, len: usize) {
+        if !self.nodelay && (self.replies_owed || len > COMMAND_BATCH) {
+            if let Some(stream) = &self.stream {
+                let _ = stream.tcp().set_nodelay(true);
+            }
+            self.nodelay = true;
+        }
+        self.replies_owed = true;
     }
 
     /// Records that the socket's send timeout is already `timeout` (set
@@ -292,6 +324,7 @@ impl Connection {
     /// without waiting; the write timeout is set only if it has to wait.
     fn write_out(&mut self, tail: &[u8]) {
         if !self.write_failed {
+            self.prepare_write(self.write_buf.len() + tail.len());
             let ok = match &mut self.stream {
                 Some(Stream::Plain(tcp)) => send_all(
                     tcp,
@@ -351,6 +384,7 @@ impl Connection {
         if self.write_failed {
             return;
         }
+        self.prepare_write(line.len());
         match &mut self.stream {
             Some(stream) => {
                 if stream.write_all(line).and_then(|_| stream.flush()).is_err() {
@@ -562,7 +596,14 @@ impl Connection {
         self.flush(hooks);
         self.discard_input();
         match self.stream.take() {
-            Some(Stream::Plain(tcp)) => Some(tcp),
+            Some(Stream::Plain(tcp)) => {
+                // The handshake and TLS records are written back to back.
+                if !self.nodelay {
+                    let _ = tcp.set_nodelay(true);
+                    self.nodelay = true;
+                }
+                Some(tcp)
+            }
             other => {
                 self.stream = other;
                 None
@@ -819,6 +860,81 @@ mod tests {
         }
         let _ = writer.join();
         assert_eq!(seen, count);
+    }
+
+    fn nodelay(conn: &Connection) -> Option<bool> {
+        conn.stream().and_then(|s| s.tcp().nodelay().ok())
+    }
+
+    /// Reads `n` bytes on the server side (waiting at most 5 s), so that
+    /// the writes are known to have arrived.
+    fn receive(server: &mut TcpStream, n: usize) -> bool {
+        let _ = server.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut buf = vec![0u8; n];
+        server.read_exact(&mut buf).is_ok()
+    }
+
+    #[test]
+    fn nodelay_is_set_before_a_write_behind_unanswered_bytes() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.queue_command(b"EHLO a\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        assert_eq!(nodelay(&conn), Some(false));
+        // A second write with the first one unanswered (pipelining).
+        conn.queue_command(b"NOOP\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        assert_eq!(nodelay(&conn), Some(true));
+        assert!(receive(&mut server, 14));
+    }
+
+    #[test]
+    fn an_answered_exchange_keeps_nagle_and_a_large_write_does_not() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        for _ in 0..3 {
+            conn.queue_command(b"NOOP\r\n", &mut hooks);
+            conn.flush(&mut hooks);
+            conn.replies_caught_up();
+        }
+        assert_eq!(nodelay(&conn), Some(false));
+        // A line that may carry credentials goes the same way.
+        conn.write_line_showing(b"AUTH x\r\n", b"AUTH x\r\n", &mut hooks);
+        assert_eq!(nodelay(&conn), Some(false));
+        conn.replies_caught_up();
+        let block = vec![b'x'; COMMAND_BATCH + 1];
+        conn.queue_content(&block, &mut hooks);
+        conn.flush(&mut hooks);
+        assert_eq!(nodelay(&conn), Some(true));
+        assert!(receive(&mut server, 18 + 8 + block.len()));
+    }
+
+    #[test]
+    fn caught_up_is_ignored_while_output_is_queued() {
+        let Some((mut conn, _server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.queue_command(b"MAIL FROM:<>\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        conn.queue_command(b"RCPT TO:<a@b>\r\n", &mut hooks);
+        conn.replies_caught_up();
+        conn.flush(&mut hooks);
+        assert_eq!(nodelay(&conn), Some(true));
+    }
+
+    #[test]
+    fn the_plain_socket_taken_for_tls_has_nodelay() {
+        let Some((mut conn, _server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        let tcp = conn.take_plain(&mut hooks);
+        assert_eq!(tcp.and_then(|t| t.nodelay().ok()), Some(true));
     }
 
     #[test]

@@ -42,8 +42,8 @@ pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<(TcpStream, Dura
     )
     .map_err(os_error)?;
     socket.set_write_timeout(Some(timeout)).map_err(os_error)?;
-    // Commands are small and latency-bound; our own buffer batches them.
-    let _ = socket.set_nodelay(true);
+    // TCP_NODELAY is left to the connection, which sets it before the
+    // first write that Nagle's algorithm could delay.
     let target = SockAddr::from(*address);
     // A signal interrupts the wait, not the handshake: asking again waits
     // for the same attempt (and says EISCONN once it has completed).
@@ -136,7 +136,6 @@ mod tests {
         };
         assert_eq!(timeout, Duration::from_millis(2000));
         assert_eq!(stream.write_timeout().ok().flatten(), Some(timeout));
-        assert_eq!(stream.nodelay().ok(), Some(true));
     }
 
     #[test]

@@ -32,6 +32,8 @@ struct conn {
     int at_line_start; /* the next byte starts a reply line */
     int col;           /* bytes seen of the current line, up to 4 */
     char head[4];      /* its first four bytes: code and separator */
+    int nodelay;       /* TCP_NODELAY is on */
+    int owed;          /* bytes were sent whose replies are not all read */
 };
 
 static void die(const char *what) {
@@ -39,7 +41,15 @@ static void die(const char *what) {
     exit(2);
 }
 
+/* TCP_NODELAY goes on before the first write that Nagle's algorithm could
+ * hold back, as in esmtp-rs: one behind unanswered bytes, or a large one. */
 static void send_all(struct conn *c, const char *p, size_t n) {
+    if (!c->nodelay && (c->owed || n > 2048)) {
+        int one = 1;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->nodelay = 1;
+    }
+    c->owed = 1;
     while (n > 0) {
         ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
@@ -70,7 +80,8 @@ static long scan(struct conn *c, const char *p, size_t n) {
     return done;
 }
 
-/* Blocks until `want` replies have completed. */
+/* Blocks until `want` replies have completed: every caller waits for all
+ * that are outstanding. */
 static void wait_replies(struct conn *c, long want) {
     while (want > 0) {
         ssize_t r = recv(c->fd, c->in, sizeof c->in, 0);
@@ -80,6 +91,7 @@ static void wait_replies(struct conn *c, long want) {
             die("recv");
         want -= scan(c, c->in, (size_t)r);
     }
+    c->owed = 0;
 }
 
 /* Takes the replies that have already arrived, without waiting. */
@@ -98,8 +110,6 @@ static void open_session(struct conn *c, int port) {
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
         die("socket");
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0)

@@ -71,7 +71,7 @@ def parse(out):
     return {k: float(v) for k, v in fields.items()}
 
 
-def run_driver(binary, sink, args, cpu, wrapper=None, timeout=900):
+def run_driver(binary, sink, args, cpu, wrapper=None, timeout=900, env=None):
     # Settle the sink's stats from any previous connection before reading.
     off = sink.offset()
     cmd = [binary, sink.port] + args
@@ -79,7 +79,8 @@ def run_driver(binary, sink, args, cpu, wrapper=None, timeout=900):
         cmd = wrapper + cmd
     if cpu is not None:
         cmd = ["taskset", "-c", str(cpu)] + cmd
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       env=dict(os.environ, **env) if env else None)
     if p.returncode != 0 and not wrapper:
         raise SystemExit(f"driver failed: {' '.join(cmd)}\n{p.stdout}{p.stderr}")
     res = parse(p.stdout)
@@ -108,6 +109,8 @@ def build(workdir, ours_dir):
     cflags = ["-O2", "-Wall", "-Wextra", "-Werror", "-std=c11"]
     sh(["gcc"] + cflags + ["-o", os.path.join(workdir, "sink"), os.path.join(HERE, "sink.c")])
     sh(["gcc"] + cflags + ["-o", os.path.join(workdir, "floor"), os.path.join(HERE, "floor.c")])
+    sh(["gcc"] + cflags + ["-shared", "-fPIC", "-o", os.path.join(workdir, "steps.so"),
+        os.path.join(HERE, "steps.c"), "-ldl"])
     sh(["gcc"] + cflags + ["-I", os.path.join(TOP, "include"), "-o", os.path.join(workdir, "driver.ours"),
         os.path.join(HERE, "driver.c"), "-L", ours_dir, f"-Wl,-rpath,{ours_dir}", "-lesmtp"])
     sh(["gcc"] + cflags + ["-o", os.path.join(workdir, "driver.ref"), os.path.join(HERE, "driver.c"),
@@ -203,6 +206,9 @@ def main():
                   f"ratio {ratio:.2f}"
                   + (f" (middle half {spread[0]:.2f}-{spread[1]:.2f})" if spread else "")
                   + (f"  (wire floor {floor_ratio:.2f})" if floor_ratio else ""), flush=True)
+        steps = None
+        if not opts.only or opts.only in "sessions x1000":
+            steps = client_time_between_calls(workdir, drivers, data_sink, cpu, s)
         # Dot-heavy against plain, ours only, the two interleaved so that
         # both see the same moment of a noisy machine.
         dots_vs_plain = {}
@@ -255,8 +261,27 @@ def main():
         return 0
     if opts.only:
         return 0
-    write_report(rows, instr, rss, dots_vs_plain)
+    write_report(rows, instr, rss, dots_vs_plain, steps)
     return 0
+
+
+def client_time_between_calls(workdir, drivers, sink, cpu, short):
+    """Each client's own time per session, outside its system calls
+    (bench/steps.c): the part of a session that is the client's code."""
+    shim = os.path.join(workdir, "steps.so")
+    runs = {"ref": [], "ours": [], "floor": []}
+    for _ in range(1 if short else 5):
+        for who in ("ref", "ours", "floor"):
+            _, err = run_driver(drivers[who], sink, ["sessions", "20" if short else "3000"], cpu,
+                                env={"LD_PRELOAD": shim})
+            m = re.search(r"steps sessions=\d+ between_us=([\d.]+)", err)
+            if not m:
+                raise SystemExit(f"bench/steps.c printed nothing for {who}: {err}")
+            runs[who].append(float(m.group(1)))
+    med = {w: statistics.median(v) for w, v in runs.items()}
+    print(f"client time between system calls per session: libESMTP {med['ref']:.2f} us, "
+          f"ours {med['ours']:.2f} us, wire floor {med['floor']:.2f} us", flush=True)
+    return med
 
 
 def middle_half(values):
@@ -327,7 +352,7 @@ def evaluate_targets(rows, instr, rss, dots_vs_plain):
     return out
 
 
-def write_report(rows, instr, rss, dots_vs_plain):
+def write_report(rows, instr, rss, dots_vs_plain, steps):
     cpu = "unknown"
     try:
         for line in open("/proc/cpuinfo"):
@@ -373,6 +398,9 @@ def write_report(rows, instr, rss, dots_vs_plain):
                   "|---|---:|---:|---:|"]
         for label, ref, ours, ratio in instr:
             lines.append(f"| {label} | {ref:.0f} | {ours:.0f} | {ratio:.2f} |")
+    lines += ["", "| client time between system calls, per session (`bench/steps.c`, 3,000 sessions, "
+              "median of 5) | libESMTP | esmtp-rs | wire floor |", "|---|---:|---:|---:|",
+              f"| µs | {steps['ref']:.2f} | {steps['ours']:.2f} | {steps['floor']:.2f} |"]
     lines += ["", "| peak RSS (KiB) | libESMTP | esmtp-rs |", "|---|---:|---:|"]
     for name, *_ in rows:
         if (name, "ours") in rss:

@@ -114,6 +114,8 @@ pub struct Connection {
     nodelay: bool,
     /// Bytes were written whose replies have not all been read yet.
     replies_owed: bool,
+    /// Input arrived from the socket since the last write.
+    input_after_write: bool,
 }
 
 /// A connection's buffers, kept from one connection to the next.
@@ -186,14 +188,16 @@ impl Connection {
             bulk: false,
             nodelay: false,
             replies_owed: false,
+            input_after_write: false,
         }
     }
 
     /// Records that every command written so far has been answered: the
     /// last reply left the server after all our bytes had reached it, so
-    /// its segment acknowledged them all.
+    /// its segment acknowledged them all. A reply that was already buffered
+    /// before the last write (an unsolicited extra one) proves nothing.
     pub fn replies_caught_up(&mut self) {
-        if self.write_buf.is_empty() {
+        if self.write_buf.is_empty() && self.input_after_write {
             self.replies_owed = false;
         }
     }
@@ -212,6 +216,7 @@ impl Connection {
             self.nodelay = true;
         }
         self.replies_owed = true;
+        self.input_after_write = false;
     }
 
     /// Records that the socket's send timeout is already `timeout` (set
@@ -431,6 +436,7 @@ impl Connection {
         match result {
             Ok(n) => {
                 self.read_end = old + n;
+                self.input_after_write |= n > 0;
                 if n > 0 && self.monitor_attached {
                     hooks.monitor(&self.read_buf[old..old + n], MonitorKind::Reading);
                 }
@@ -531,6 +537,7 @@ impl Connection {
                 match net::recv_nowait(tcp, &mut self.read_buf[old..old + READ_CHUNK]) {
                     Ok(n) if n > 0 => {
                         self.read_end = old + n;
+                        self.input_after_write = true;
                         if self.monitor_attached {
                             hooks.monitor(&self.read_buf[old..old + n], MonitorKind::Reading);
                         }
@@ -566,6 +573,7 @@ impl Connection {
         match stream.read(&mut self.read_buf[old..old + READ_CHUNK]) {
             Ok(n) => {
                 self.read_end = old + n;
+                self.input_after_write |= n > 0;
                 if self.monitor_attached && n > 0 {
                     hooks.monitor(&self.read_buf[old..old + n], MonitorKind::Reading);
                 }
@@ -896,21 +904,54 @@ mod tests {
             return;
         };
         let mut hooks = Monitor::default();
-        for _ in 0..3 {
-            conn.queue_command(b"NOOP\r\n", &mut hooks);
-            conn.flush(&mut hooks);
+        let mut answered = |conn: &mut Connection, server: &mut TcpStream, sent: usize| {
+            assert!(receive(server, sent));
+            let _ = server.write_all(b"250 ok\r\n");
+            assert_eq!(conn.read_line(100, &mut hooks), Ok(b"250 ok\r\n".to_vec()));
             conn.replies_caught_up();
+        };
+        for _ in 0..3 {
+            conn.queue_command(b"NOOP\r\n", &mut Monitor::default());
+            conn.flush(&mut Monitor::default());
+            answered(&mut conn, &mut server, 6);
         }
         assert_eq!(nodelay(&conn), Some(false));
         // A line that may carry credentials goes the same way.
-        conn.write_line_showing(b"AUTH x\r\n", b"AUTH x\r\n", &mut hooks);
+        conn.write_line_showing(b"AUTH x\r\n", b"AUTH x\r\n", &mut Monitor::default());
         assert_eq!(nodelay(&conn), Some(false));
-        conn.replies_caught_up();
+        answered(&mut conn, &mut server, 8);
         let block = vec![b'x'; COMMAND_BATCH + 1];
         conn.queue_content(&block, &mut hooks);
         conn.flush(&mut hooks);
         assert_eq!(nodelay(&conn), Some(true));
-        assert!(receive(&mut server, 18 + 8 + block.len()));
+        assert!(receive(&mut server, block.len()));
+    }
+
+    #[test]
+    fn a_reply_buffered_before_the_write_does_not_answer_it() {
+        let Some((mut conn, mut server)) = pair() else {
+            return;
+        };
+        let mut hooks = Monitor::default();
+        conn.queue_command(b"MAIL FROM:<>\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        assert!(receive(&mut server, 14));
+        // The reply and an unsolicited extra one, in one segment.
+        let _ = server.write_all(b"250 ok\r\n250 extra\r\n");
+        assert_eq!(conn.read_line(100, &mut hooks), Ok(b"250 ok\r\n".to_vec()));
+        conn.replies_caught_up();
+        conn.queue_command(b"RCPT TO:<a@b>\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        assert_eq!(nodelay(&conn), Some(false));
+        // Taken from the buffer as the RCPT reply: it left before RCPT came.
+        assert_eq!(
+            conn.read_line(100, &mut hooks),
+            Ok(b"250 extra\r\n".to_vec())
+        );
+        conn.replies_caught_up();
+        conn.queue_command(b"DATA\r\n", &mut hooks);
+        conn.flush(&mut hooks);
+        assert_eq!(nodelay(&conn), Some(true));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! resolver, local time and the node name. The only unsafe code outside
 //! `capi`.
 
+pub mod connect_limit;
 pub mod host;
 pub mod mem;
 pub mod net;

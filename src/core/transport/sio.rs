@@ -219,10 +219,10 @@ impl Connection {
         self.input_after_write = false;
     }
 
-    /// Records that the socket's send timeout is already `timeout` (set
-    /// when connecting), so it is not set again for the same value.
-    pub fn send_timeout_is(&mut self, timeout: Duration) {
-        self.applied_write = Some(timeout);
+    /// Records the socket's send timeout as connecting left it (`None`:
+    /// not set), so it is not set again for the same value.
+    pub fn send_timeout_is(&mut self, timeout: Option<Duration>) {
+        self.applied_write = timeout;
     }
 
     /// Replaces the current timeout (milliseconds).

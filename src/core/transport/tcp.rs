@@ -6,6 +6,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::core::error::Error;
+use crate::sys::connect_limit;
 use crate::sys::resolver::{self, Resolved};
 
 /// Resolves the server like libESMTP (spec 3.2). An empty host is passed as
@@ -24,12 +25,18 @@ pub fn resolve(host: &str, service: &str) -> Result<Resolved, Error> {
 
 /// Connects to one address. `timeout_ms` bounds the attempt (libESMTP has
 /// none and relies on the kernel's; we use the greeting timeout). Returns
-/// the socket and the send timeout left set on it.
+/// the socket and the send timeout left set on it, if any.
 ///
 /// Linux bounds a blocking `connect` by the socket's send timeout, so one
 /// `setsockopt` replaces the usual non-blocking connect, `poll` and two
-/// mode switches: a session costs three system calls fewer.
-pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<(TcpStream, Duration), Error> {
+/// mode switches. The kernel also gives up by itself once its SYN retries
+/// are spent (127 s by default): a timeout at least that long (libESMTP's
+/// default greeting timeout is 300 s) could never expire first, and is not
+/// set at all.
+pub fn connect(
+    address: &SocketAddr,
+    timeout_ms: i64,
+) -> Result<(TcpStream, Option<Duration>), Error> {
     let timeout = Duration::from_millis(u64::try_from(timeout_ms.max(1)).unwrap_or(1));
     let os_error = |err: std::io::Error| match err.raw_os_error() {
         Some(code) => Error::Os(code),
@@ -41,7 +48,13 @@ pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<(TcpStream, Dura
         Some(Protocol::TCP),
     )
     .map_err(os_error)?;
-    socket.set_write_timeout(Some(timeout)).map_err(os_error)?;
+    let send_timeout = if connect_limit::kernel_connect_limit().is_none_or(|limit| timeout < limit)
+    {
+        socket.set_write_timeout(Some(timeout)).map_err(os_error)?;
+        Some(timeout)
+    } else {
+        None
+    };
     // TCP_NODELAY is left to the connection, which sets it before the
     // first write that Nagle's algorithm could delay.
     let target = SockAddr::from(*address);
@@ -62,7 +75,7 @@ pub fn connect(address: &SocketAddr, timeout_ms: i64) -> Result<(TcpStream, Dura
             },
         }
     }
-    Ok((socket.into(), timeout))
+    Ok((socket.into(), send_timeout))
 }
 
 /// Bound on restarts of one connect after signals.
@@ -134,8 +147,33 @@ mod tests {
             Ok(connected) => connected,
             Err(e) => panic!("connect failed: {e:?}"),
         };
-        assert_eq!(timeout, Duration::from_millis(2000));
-        assert_eq!(stream.write_timeout().ok().flatten(), Some(timeout));
+        assert_eq!(timeout, Some(Duration::from_millis(2000)));
+        assert_eq!(stream.write_timeout().ok().flatten(), timeout);
+    }
+
+    #[test]
+    fn a_timeout_past_the_kernels_own_limit_is_not_set() {
+        let Some(limit) = connect_limit::kernel_connect_limit() else {
+            return;
+        };
+        let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
+            return;
+        };
+        let Ok(addr) = listener.local_addr() else {
+            return;
+        };
+        let at_limit = i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
+        let (stream, timeout) = match connect(&addr, at_limit) {
+            Ok(connected) => connected,
+            Err(e) => panic!("connect failed: {e:?}"),
+        };
+        assert_eq!(timeout, None);
+        assert_eq!(stream.write_timeout().ok().flatten(), None);
+        let below = match connect(&addr, at_limit - 1) {
+            Ok((_, timeout)) => timeout,
+            Err(e) => panic!("connect failed: {e:?}"),
+        };
+        assert_eq!(below, Some(limit - Duration::from_millis(1)));
     }
 
     #[test]

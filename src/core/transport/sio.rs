@@ -663,6 +663,11 @@ const MIN_READ_STEP: Duration = Duration::from_secs(1);
 /// on the socket that is shorter than the wait wanted is kept, and waited
 /// out as many times as needed, the last time for what is left: the wait is
 /// the same, and the common exchange makes no `setsockopt` at all.
+///
+/// A socket with no receive timeout yet is first read without waiting:
+/// the reply has often arrived already (on loopback, the greeting nearly
+/// always), and a session whose reads never have to wait sets no receive
+/// timeout at all.
 fn recv_waiting(
     tcp: &TcpStream,
     buf: &mut [u8],
@@ -680,6 +685,12 @@ fn recv_waiting_in_steps(
     min_step: Duration,
 ) -> io::Result<usize> {
     let wanted = Duration::from_millis(u64::try_from(timeout_ms.max(1)).unwrap_or(1));
+    if applied.is_none() {
+        match net::recv_nowait(tcp, buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            other => return other,
+        }
+    }
     let mut step = match *applied {
         Some(step) if step <= wanted && (step >= min_step || step == wanted) => step,
         _ => {
@@ -1063,6 +1074,37 @@ mod tests {
         let r = recv_waiting_in_steps(tcp, &mut buf, &mut applied, 30, Duration::from_millis(25));
         assert!(r.is_err());
         assert_eq!(applied, Some(Duration::from_millis(30)));
+    }
+
+    #[test]
+    fn a_read_that_need_not_wait_sets_no_timeout() {
+        let Some((conn, mut server)) = pair() else {
+            return;
+        };
+        let Some(Stream::Plain(tcp)) = &conn.stream else {
+            return;
+        };
+        let mut applied = None;
+        let mut buf = [0u8; 16];
+        let _ = server.write_all(b"220 hi\r\n");
+        // Bounded wait for the bytes to be readable.
+        let _ = tcp.set_nonblocking(true);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut peek = [0u8; 1];
+        while tcp.peek(&mut peek).is_err() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = tcp.set_nonblocking(false);
+        let r = recv_waiting_in_steps(tcp, &mut buf, &mut applied, 1000, MIN_READ_STEP);
+        assert_eq!(r.ok(), Some(8));
+        assert_eq!(applied, None);
+        assert_eq!(tcp.read_timeout().ok().flatten(), None);
+        // Nothing there: the timeout is set and waited out.
+        let r = recv_waiting_in_steps(tcp, &mut buf, &mut applied, 50, MIN_READ_STEP);
+        assert!(r.is_err());
+        assert_eq!(applied, Some(Duration::from_millis(50)));
+        // (The kernel keeps it in clock ticks: 50 ms may read back as 52.)
+        assert!(tcp.read_timeout().ok().flatten().is_some());
     }
 
     #[test]

@@ -151,7 +151,7 @@ def main():
         ("many 2 KiB x2000", data_sink, ["many", "2048", "3" if s else "2000"], "msgs/s", 1),
         ("many 10 KiB x2000", data_sink, ["many", "10240", "3" if s else "2000"], "msgs/s", 1),
         ("rcpts x100000", data_sink, ["rcpts", "50" if s else "100000"], "rcpts/s", 4),
-        ("sessions x1000", data_sink, ["sessions", "5" if s else "1000"], "sessions/s", 41),
+        ("sessions x1000", data_sink, ["sessions", "5" if s else "1000"], "sessions/s", 81),
         ("big DATA 50 MiB", data_sink, ["big", "1" if s else "50", "plain"], "MiB/s", 4),
         ("big DATA 50 MiB dots", data_sink, ["big", "1" if s else "50", "dots"], "MiB/s", 4),
         ("big DATA 500 MiB", data_sink, ["big", "2" if s else "500", "plain"], "MiB/s", 2),

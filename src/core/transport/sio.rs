@@ -209,14 +209,20 @@ impl Connection {
     /// read before the next, is never held back, and a short session saves
     /// the system call.
     fn prepare_write(&mut self, len: usize) {
-        if !self.nodelay && (self.replies_owed || len > COMMAND_BATCH) {
+        if self.replies_owed || len > COMMAND_BATCH {
+            self.ensure_nodelay();
+        }
+        self.replies_owed = true;
+        self.input_after_write = false;
+    }
+
+    fn ensure_nodelay(&mut self) {
+        if !self.nodelay {
             if let Some(stream) = &self.stream {
                 let _ = stream.tcp().set_nodelay(true);
             }
             self.nodelay = true;
         }
-        self.replies_owed = true;
-        self.input_after_write = false;
     }
 
     /// Records the socket's send timeout as connecting left it (`None`:
@@ -603,15 +609,10 @@ impl Connection {
     pub fn take_plain(&mut self, hooks: &mut dyn SessionHooks) -> Option<TcpStream> {
         self.flush(hooks);
         self.discard_input();
+        // The handshake and TLS records are written back to back.
+        self.ensure_nodelay();
         match self.stream.take() {
-            Some(Stream::Plain(tcp)) => {
-                // The handshake and TLS records are written back to back.
-                if !self.nodelay {
-                    let _ = tcp.set_nodelay(true);
-                    self.nodelay = true;
-                }
-                Some(tcp)
-            }
+            Some(Stream::Plain(tcp)) => Some(tcp),
             other => {
                 self.stream = other;
                 None
